@@ -1,0 +1,35 @@
+from django.contrib.auth.middleware import (
+    LoginRequiredMiddleware as DjangoLoginRequiredMiddleware,
+)
+from django.conf import settings
+from django.http import HttpRequest
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.utils import translation
+
+
+class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
+    """Every page needs a login, except the API (which answers 401 through DRF's
+    own authentication) and the paths marked ``login_not_required``."""
+
+    open_prefixes = ("/api/", "/static/")
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):  # type: ignore[no-untyped-def]
+        if request.path.startswith(self.open_prefixes):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Chinese unless the person chose another language with the switch.
+
+    The browser's Accept-Language is ignored: the platform's working language is
+    Chinese, and an English-language browser on a center's PC must not change
+    what staff see.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

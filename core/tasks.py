@@ -1,0 +1,29 @@
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from .models import Heartbeat
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task
+def heartbeat_task() -> None:
+    """Records that beat and a worker are alive; /health/ shows its age."""
+    Heartbeat.touch("beat")
+
+
+@shared_task
+def purge_expired_tokens_task() -> int:
+    from knox.models import AuthToken
+
+    deleted, _ = AuthToken.objects.filter(expiry__lt=timezone.now()).delete()
+    logger.info("purged %s expired API tokens", deleted)
+    return deleted
+
+
+@shared_task
+def ping_task(key: str) -> None:
+    """A no-op the tests and operators use to see a worker execute a task."""
+    Heartbeat.touch(f"ping:{key}")
