@@ -10,7 +10,8 @@ RUN pip install --no-cache-dir -e . 2>/dev/null || true
 COPY . .
 RUN pip install --no-cache-dir -e . \
     && DEBUG=true python manage.py compilemessages --ignore '.venv/*' \
-    && DEBUG=false SECRET_KEY=build ALLOWED_HOSTS=build python manage.py collectstatic --noinput
+    && DEBUG=false SECRET_KEY=build ALLOWED_HOSTS=build FIELD_HASH_KEY=build \
+       FIELD_ENCRYPTION_KEYS=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= python manage.py collectstatic --noinput
 USER hongsibu
 EXPOSE 8000
 CMD ["gunicorn", "hongsibu.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--worker-class", "gthread"]

@@ -54,7 +54,7 @@ compilemessages: install ## Compile the translation catalogues (.mo files are co
 	$(PY) manage.py compilemessages --ignore '.venv/*'
 
 check-deploy: install ## Django's deployment checks under production variables
-	DEBUG=false SECRET_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(64))') \
+	DEBUG=false SECRET_KEY=$$($(PY) -c "import secrets;print(secrets.token_urlsafe(64))") FIELD_HASH_KEY=check FIELD_ENCRYPTION_KEYS=$$($(PY) -c "import base64,os;print(base64.urlsafe_b64encode(os.urandom(32)).decode())") \
 	ALLOWED_HOSTS=hongsibu.example.org $(PY) manage.py check --deploy --fail-level WARNING
 
 bench: install ## Benchmarks: make bench DATASET=S|M|L (PostgreSQL and Redis)

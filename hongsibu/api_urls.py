@@ -11,7 +11,7 @@ from rest_framework.routers import DefaultRouter
 router = DefaultRouter()
 extra_urlpatterns: list = []
 
-for app in ("core", "grids", "policing", "disputes", "dashboards"):
+for app in ("core", "grids", "policing", "disputes", "dashboards", "integrations"):
     try:
         module = import_module(f"{app}.api")
     except ModuleNotFoundError as exc:

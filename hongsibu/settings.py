@@ -42,6 +42,30 @@ if not ALLOWED_HOSTS:
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# Personal data at rest (core/crypto.py). Without keys, development derives them
+# from SECRET_KEY; production must set its own.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+FIELD_HASH_KEY = env.str("FIELD_HASH_KEY", default="")
+if not FIELD_ENCRYPTION_KEYS or not FIELD_HASH_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS and FIELD_HASH_KEY are not set. With DEBUG off "
+            "personal data needs keys of its own: generate one with "
+            "`python -c 'import base64,os;print(base64.urlsafe_b64encode(os.urandom(32)).decode())'`."
+        )
+    import base64 as _b64
+    import hashlib as _hl
+
+    FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [
+        _b64.urlsafe_b64encode(
+            _hl.sha256(f"enc:{SECRET_KEY}".encode()).digest()
+        ).decode()
+    ]
+    FIELD_HASH_KEY = (
+        FIELD_HASH_KEY or _hl.sha256(f"hash:{SECRET_KEY}".encode()).hexdigest()
+    )
+
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -63,6 +87,7 @@ INSTALLED_APPS = [
     "policing",
     "disputes",
     "dashboards",
+    "integrations",
 ]
 
 MIDDLEWARE = [
