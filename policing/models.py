@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -462,7 +463,10 @@ class Assignment(models.Model):
         """End the assignment on ``on`` (the last day it is in force)."""
         with transaction.atomic():
             current = Assignment.objects.select_for_update().get(pk=self.pk)
-            if current.end_date is not None and current.end_date <= on:
+            # A planned end (still ahead) may be moved; a past one is history.
+            if current.end_date is not None and (
+                current.end_date < timezone.localdate() or current.end_date <= on
+            ):
                 raise InvalidTransition(
                     str(_("This assignment already ended on %(date)s."))
                     % {"date": current.end_date.isoformat()}
