@@ -544,8 +544,7 @@ def import_assignments(
             continue
         if person is not None and role and start and (grid or zone):
             new.append((n, Assignment(**fields)))
-    if not result.errors:
-        _check_overlaps(new, closing, result, label)
+    _check_overlaps(new, closing, result, label)
     if result.errors:
         result.errors.sort(key=lambda e: e.row)
         return result
