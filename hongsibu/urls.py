@@ -2,7 +2,9 @@ from importlib import import_module
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
+
+from integrations.docs import ApiDocsView
 
 urlpatterns = [
     path("", include("core.urls")),
@@ -11,7 +13,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "api/docs/",
-        SpectacularSwaggerView.as_view(url_name="schema"),
+        ApiDocsView.as_view(url_name="schema"),
         name="swagger-ui",
     ),
 ]
