@@ -32,3 +32,7 @@ for app, prefix in (
             raise
         continue
     urlpatterns.append(path(prefix, include(f"{app}.urls", namespace=app)))
+
+# API clients get JSON errors for unknown URLs too.
+handler404 = "integrations.errors.not_found"
+handler500 = "integrations.errors.server_error"

@@ -330,7 +330,7 @@ class DisputeSchemaView(APIView):
             "codes and the event history. Public, so that other systems can "
             "validate against it."
         ),
-        responses={200: OpenApiTypes.OBJECT},
+        responses={(200, "application/schema+json"): OpenApiTypes.OBJECT},
         auth=[],
     )
     def get(self, request: Request) -> JsonResponse:

@@ -36,6 +36,7 @@ class DetailSerializer(serializers.Serializer):
 class ValidationErrorSerializer(DetailSerializer):
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
+        required=False,
         help_text=_("Messages per field."),
     )
 
