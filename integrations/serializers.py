@@ -35,9 +35,11 @@ class DetailSerializer(serializers.Serializer):
 
 class ValidationErrorSerializer(DetailSerializer):
     errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
         required=False,
-        help_text=_("Messages per field."),
+        help_text=_(
+            "Messages per field: a list of strings, or for nested fields an "
+            "object of the same shape."
+        ),
     )
 
 

@@ -146,6 +146,7 @@ def test_integration_accounts_have_their_own_rate_limit(
     }
     from rest_framework.throttling import SimpleRateThrottle
 
+    original = SimpleRateThrottle.THROTTLE_RATES
     SimpleRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK[
         "DEFAULT_THROTTLE_RATES"
     ]
@@ -161,9 +162,7 @@ def test_integration_accounts_have_their_own_rate_limit(
         admin = token_client(personas.admin)
         assert admin.get(WEBHOOKS).status_code == 200
     finally:
-        from rest_framework.settings import api_settings
-
-        SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        SimpleRateThrottle.THROTTLE_RATES = original
 
 
 def test_the_admin_issues_a_token_for_a_service_account(client, personas, service):
