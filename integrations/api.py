@@ -28,6 +28,7 @@ from rest_framework.views import APIView
 
 from core.models import Role
 
+from .exports import DisputeExportView
 from .models import WebhookSubscription
 from .serializers import (
     DetailSerializer,
@@ -347,5 +348,10 @@ def register(router: Any, extra_urlpatterns: list) -> None:
         path("auth/logout/", LogoutView.as_view(), name="api-auth-logout"),
         path(
             "schemas/dispute/", DisputeSchemaView.as_view(), name="api-schema-dispute"
+        ),
+        path(
+            "exports/disputes/",
+            DisputeExportView.as_view(),
+            name="api-export-disputes",
         ),
     ]

@@ -27,3 +27,23 @@ def token_client(service: User):  # type: ignore[no-untyped-def]
         return client
 
     return make
+
+
+@pytest.fixture
+def make_case(tree, personas):  # type: ignore[no-untyped-def]
+    """A dispute recorded through the real intake, in G1 unless told."""
+    from disputes.models import Dispute, DisputeCategory
+
+    def make(**kw):  # type: ignore[no-untyped-def]
+        values = {
+            "by": personas.grid_worker,
+            "grid": tree.grid,
+            "category": DisputeCategory.objects.get(code="neighbours"),
+            "title": "两户因院墙排水发生争执",
+            "parties": [{"name": "马某", "role": "applicant", "phone": "13900000000"}],
+            **kw,
+        }
+        case, _created = Dispute.intake(**values)
+        return case
+
+    return make
