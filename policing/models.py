@@ -285,7 +285,35 @@ class Assignment(models.Model):
 # ---------------------------------------------------------------------------
 # Activities logged in the grids, hazards found there and the time people put
 # in (issue 8). Officers' share of time in their own grids is computed from
-# these rows in ``policing.worktime``.
+# these rows in ``policing.worktime``. Imports sit here, not at the top, so
+# this block stays separate from the people and posts above.
+
+import logging  # noqa: E402
+from collections.abc import Iterable  # noqa: E402
+from typing import Any  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+
+def person_of(user: User | None) -> Person | None:
+    """The forces member linked to the account, if any."""
+    if user is None or not user.is_authenticated:
+        return None
+    return Person.objects.filter(user=user).first()
+
+
+def current_grid_of(person: Person | None, on: dt.date) -> Any:
+    """The grid the person is posted to on the date, primary post first."""
+    if person is None:
+        return None
+    assignment = (
+        Assignment.objects.current(on)
+        .filter(person=person, grid__isnull=False)
+        .select_related("grid")
+        .order_by("-is_primary", "pk")
+        .first()
+    )
+    return assignment.grid if assignment else None
 
 
 class ActivityQuerySet(models.QuerySet):
@@ -419,6 +447,60 @@ class Activity(models.Model):
             if self.ended_at is not None and self.ended_at >= self.started_at:
                 seconds = (self.ended_at - self.started_at).total_seconds()
                 self.duration_minutes = round(seconds / 60)
+
+    # Transitions
+    @classmethod
+    def record(
+        cls,
+        *,
+        by: User,
+        grid: Any,
+        kind: str,
+        started_at: dt.datetime,
+        ended_at: dt.datetime,
+        participants: Iterable[Person] = (),
+        photos: Iterable[Any] = (),
+        **fields: Any,
+    ) -> Activity:
+        """Record field work in a grid the account may act on. The account's
+        own person always takes part; photos are checked by content and size
+        before anything is written."""
+        from django.db import transaction
+
+        from core.exceptions import DomainError, NotInScope
+        from core.scope import in_scope
+
+        from .uploads import validate_photo
+
+        if grid is None or grid.level != "grid" or not in_scope(by, grid):
+            raise NotInScope()
+        if ended_at < started_at:
+            raise DomainError(_("The end time is before the start time."))
+        checked = [(photo, validate_photo(photo)) for photo in photos]
+        me = person_of(by)
+        people = {p.pk: p for p in participants}
+        if me is not None:
+            people.setdefault(me.pk, me)
+        with transaction.atomic():
+            activity = cls.objects.create(
+                grid=grid,
+                kind=kind,
+                started_at=started_at,
+                ended_at=ended_at,
+                recorded_by=me,
+                created_by=by,
+                **fields,
+            )
+            activity.participants.set(people.values())
+            for photo, content_type in checked:
+                ActivityPhoto.objects.create(
+                    activity=activity,
+                    file=photo,
+                    content_type=content_type,
+                    size=photo.size,
+                )
+        logger.info("activity %s recorded in grid %s", activity.pk, grid.pk)
+        return activity
 
     # Properties
     @property
@@ -595,6 +677,42 @@ class Hazard(models.Model):
         return f"{self.get_kind_display()} · {self.grid} · {self.place}"
 
     # Transitions
+    @classmethod
+    def report(
+        cls,
+        *,
+        by: User,
+        grid: Any,
+        due_at: dt.datetime,
+        activity: Activity | None = None,
+        **fields: Any,
+    ) -> Hazard:
+        """Record a hazard found in a grid the account may act on, directly or
+        during an activity in the same grid."""
+        from django.utils import timezone
+
+        from core.exceptions import DomainError, NotInScope
+        from core.scope import in_scope
+
+        if grid is None or grid.level != "grid" or not in_scope(by, grid):
+            raise NotInScope()
+        if activity is not None and activity.grid_id != grid.pk:
+            raise DomainError(_("The activity took place in another grid."))
+        now = timezone.now()
+        if due_at <= now:
+            raise DomainError(_("The rectification deadline must be in the future."))
+        hazard = cls.objects.create(
+            grid=grid,
+            activity=activity,
+            due_at=due_at,
+            reported_at=now,
+            reported_by=person_of(by),
+            created_by=by,
+            **fields,
+        )
+        logger.info("hazard %s reported in grid %s", hazard.pk, grid.pk)
+        return hazard
+
     def record_fix(self, *, by: User, fix: str) -> None:
         """The responsible party fixed it; a verification visit is next."""
         from django.db import transaction

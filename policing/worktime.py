@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
     Case,
+    Count,
     DecimalField,
     Exists,
     IntegerField,
@@ -198,3 +199,78 @@ def officer_time_shares(user: User, month: dt.date) -> list[OfficerTime]:
         )
     )
     return result
+
+
+@dataclass(frozen=True)
+class VolunteerTime:
+    """A volunteer's (or a team's) activities and hours over a period."""
+
+    key: int | None
+    name: str
+    team: str
+    activities: int
+    hours: float
+
+
+def volunteer_hours(
+    user: User, start: dt.date, end: dt.date
+) -> tuple[list[VolunteerTime], list[VolunteerTime]]:
+    """Hours and activity counts of volunteer police between ``start`` and
+    ``end`` (inclusive), per volunteer and per team, most hours first. Only
+    activities in the user's scope count. Two aggregate queries."""
+    through = Activity.participants.through
+    rows = (
+        through.objects.filter(
+            scope_q(user, "activity__grid"),
+            person__role=Person.Role.VOLUNTEER_POLICE,
+            activity__work_date__gte=start,
+            activity__work_date__lte=end,
+        )
+        .values(
+            "person_id",
+            "person__name",
+            "person__volunteer_team_id",
+            "person__volunteer_team__name",
+        )
+        .annotate(
+            n=Count("activity_id", distinct=True),
+            minutes=Sum("activity__duration_minutes"),
+        )
+        .order_by("-minutes", "person_id")
+    )
+    people = [
+        VolunteerTime(
+            key=r["person_id"],
+            name=r["person__name"],
+            team=r["person__volunteer_team__name"] or "",
+            activities=r["n"],
+            hours=round((r["minutes"] or 0) / 60, 2),
+        )
+        for r in rows
+    ]
+    team_rows = (
+        through.objects.filter(
+            scope_q(user, "activity__grid"),
+            person__role=Person.Role.VOLUNTEER_POLICE,
+            activity__work_date__gte=start,
+            activity__work_date__lte=end,
+        )
+        .values("person__volunteer_team_id", "person__volunteer_team__name")
+        .annotate(
+            n=Count("activity_id", distinct=True),
+            minutes=Sum("activity__duration_minutes"),
+            members=Count("person_id", distinct=True),
+        )
+        .order_by("-minutes", "person__volunteer_team_id")
+    )
+    teams = [
+        VolunteerTime(
+            key=r["person__volunteer_team_id"],
+            name=r["person__volunteer_team__name"] or "",
+            team=str(r["members"]),
+            activities=r["n"],
+            hours=round((r["minutes"] or 0) / 60, 2),
+        )
+        for r in team_rows
+    ]
+    return people, teams
