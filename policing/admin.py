@@ -43,3 +43,7 @@ class AssignmentAdmin(admin.ModelAdmin):
     list_filter = ("role", "is_primary")
     search_fields = ("person__name", "grid__name", "grid__code")
     raw_id_fields = ("person", "grid", "zone")
+
+
+# Field work registers its own admins (issue 8).
+from . import admin_fieldwork  # noqa: E402, F401
