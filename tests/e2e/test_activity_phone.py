@@ -32,7 +32,12 @@ def test_an_activity_recorded_on_a_phone_shows_on_the_grid_page(
         page.goto(f"{live_server.url}/policing/activities/new/")
         # The grid comes from the officer's posting; nothing to choose.
         expect(page.locator("#id_grid")).to_have_value(str(tree.grid.pk))
+        # Kind-specific fields appear only for the kinds that need them.
+        page.select_option("#id_kind", "moral_education")
+        expect(page.locator("#field-topic")).to_be_visible()
+        expect(page.locator("#field-advisee_name")).to_be_hidden()
         page.select_option("#id_kind", "patrol")
+        expect(page.locator("#kind-extras")).to_be_hidden()
         page.fill("#id_place", "甲村文化广场东侧")
         page.fill("#id_notes", "夜巡，未发现异常")
         submit = page.locator("#activity-submit")
