@@ -41,6 +41,9 @@ class HazardAdmin(admin.ModelAdmin):
     readonly_fields = (
         "status",
         "overdue_at",
+        "overdue_handled_at",
+        "escalated_at",
+        "escalation_handled_at",
         "fix",
         "rectified_at",
         "rectified_by",

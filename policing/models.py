@@ -630,6 +630,21 @@ class Hazard(models.Model):
         blank=True,
         help_text=_("Set once by the overdue sweep."),
     )
+    overdue_handled_at = models.DateTimeField(
+        _("overdue handled at"),
+        null=True,
+        blank=True,
+        help_text=_("When the overdue sweep notified and escalated."),
+    )
+    escalated_at = models.DateTimeField(
+        _("escalated to the township at"),
+        null=True,
+        blank=True,
+        help_text=_("Set once when the hazard stays overdue beyond the policy."),
+    )
+    escalation_handled_at = models.DateTimeField(
+        _("escalation handled at"), null=True, blank=True
+    )
     fix = models.TextField(_("rectification"), blank=True)
     rectified_at = models.DateTimeField(_("rectified at"), null=True, blank=True)
     rectified_by = models.ForeignKey(
@@ -669,6 +684,14 @@ class Hazard(models.Model):
                 fields=["due_at"],
                 condition=Q(status="open", overdue_at__isnull=True),
                 name="policing_hazard_sweep",
+            ),
+            # Polled by the hazard escalation sweep.
+            models.Index(
+                fields=["overdue_at"],
+                condition=Q(
+                    status="open", overdue_at__isnull=False, escalated_at__isnull=True
+                ),
+                name="policing_hazard_escalation",
             ),
             models.Index(fields=["grid", "status"]),
         ]
@@ -766,6 +789,9 @@ class Hazard(models.Model):
                 row.status = Hazard.Status.OPEN
                 row.due_at = new_due_at
                 row.overdue_at = None
+                row.overdue_handled_at = None
+                row.escalated_at = None
+                row.escalation_handled_at = None
             row.save(
                 update_fields=[
                     "status",
@@ -774,6 +800,9 @@ class Hazard(models.Model):
                     "verified_at",
                     "due_at",
                     "overdue_at",
+                    "overdue_handled_at",
+                    "escalated_at",
+                    "escalation_handled_at",
                 ]
             )
         self.refresh_from_db()
