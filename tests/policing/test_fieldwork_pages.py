@@ -196,3 +196,14 @@ def test_a_hazard_of_another_area_answers_404(client, tree, personas):
     assert client.get(reverse("policing:hazard", args=[hazard.pk])).status_code == 404
     fix = client.post(reverse("policing:hazard_fix", args=[hazard.pk]), {"fix": "x"})
     assert fix.status_code == 404
+
+
+def test_a_pdf_is_not_a_photo(client, tree, officer_person):
+    client.force_login(officer_person.user)
+    pdf = io.BytesIO(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n" * 10)
+    pdf.name = "scan.jpg"
+    response = client.post(
+        reverse("policing:activity_create"), _form_data(tree, photos=[pdf])
+    )
+    assert response.status_code == 200
+    assert "photos" in response.context["form"].errors
