@@ -102,3 +102,9 @@ class AssignmentAdmin(admin.ModelAdmin):
             "is_primary",
             "predecessor",
         )
+
+    raw_id_fields = ("person", "grid", "zone")
+
+
+# Field work registers its own admins (issue 8).
+from . import admin_fieldwork  # noqa: E402, F401

@@ -172,3 +172,8 @@ def register(router, extra_urlpatterns) -> None:  # type: ignore[no-untyped-def]
     extra_urlpatterns.append(
         path("coverage/", CoverageView.as_view(), name="api-coverage")
     )
+
+    # Field work (issue 8)
+    from . import api_fieldwork
+
+    api_fieldwork.register(router, extra_urlpatterns)

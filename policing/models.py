@@ -551,3 +551,623 @@ class Assignment(models.Model):
 
     def in_force(self, on: dt.date) -> bool:
         return self.start_date <= on and (self.end_date is None or self.end_date >= on)
+
+
+# Field work
+# ---------------------------------------------------------------------------
+# Activities logged in the grids, hazards found there and the time people put
+# in (issue 8). Officers' share of time in their own grids is computed from
+# these rows in ``policing.worktime``. Imports sit here, not at the top, so
+# this block stays separate from the people and posts above.
+
+import logging  # noqa: E402
+from collections.abc import Iterable  # noqa: E402
+from typing import Any  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+
+def person_of(user: User | None) -> Person | None:
+    """The forces member linked to the account, if any."""
+    if user is None or not user.is_authenticated:
+        return None
+    return Person.objects.filter(user=user).first()
+
+
+def current_grid_of(person: Person | None, on: dt.date) -> Any:
+    """The grid the person is posted to on the date, primary post first."""
+    if person is None:
+        return None
+    assignment = (
+        Assignment.objects.current(on)
+        .filter(person=person, grid__isnull=False)
+        .select_related("grid")
+        .order_by("-is_primary", "pk")
+        .first()
+    )
+    return assignment.grid if assignment else None
+
+
+class ActivityQuerySet(models.QuerySet):
+    # Queries
+    def visible_to(self, user: User) -> ActivityQuerySet:
+        from core.scope import scope_q
+
+        return self.filter(scope_q(user, "grid"))
+
+    def in_month(self, month: dt.date) -> ActivityQuerySet:
+        start, end = month_bounds(month)
+        return self.filter(work_date__gte=start, work_date__lt=end)
+
+
+def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
+    """The first day of ``month`` and the first day of the month after."""
+    start = month.replace(day=1)
+    end = (start + dt.timedelta(days=32)).replace(day=1)
+    return start, end
+
+
+class Activity(models.Model):
+    """Field work done in a grid: a patrol, an inspection, a publicity session,
+    one of the five-governance activities (五治融合)."""
+
+    class Kind(models.TextChoices):
+        PATROL = "patrol", _("Patrol")
+        HAZARD_INSPECTION = "hazard_inspection", _("Hazard inspection")
+        LAW_PUBLICITY = "law_publicity", _("Law publicity")
+        MEDIATION = "mediation", _("Mediation session")
+        PARTY_BUILDING = "party_building", _("Party-building with grid policing")
+        MORAL_EDUCATION = "moral_education", _("Moral education")
+        SAFETY_ADVISOR = "safety_advisor", _("Safety-advisor visit")
+        VOLUNTEER = "volunteer", _("Volunteer activity")
+        SHARP_EYES = "sharp_eyes", _("Sharp Eyes camera check")
+
+    class Topic(models.TextChoices):
+        """What a moral-education activity was about."""
+
+        CUSTOMS_REFORM = "customs_reform", _("Reforming customs")
+        CIVILITY = "civility", _("Civility campaign")
+        MORAL_MODELS = "moral_models", _("Moral model selection")
+
+    class AdviseeKind(models.TextChoices):
+        """Whom a safety advisor (平安顾问) visited."""
+
+        VILLAGE = "village", _("Village")
+        ENTERPRISE = "enterprise", _("Enterprise")
+
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    grid = models.ForeignKey(
+        "grids.Area",
+        verbose_name=_("grid"),
+        on_delete=models.PROTECT,
+        related_name="activities",
+        limit_choices_to={"level": "grid"},
+    )
+    recorded_by = models.ForeignKey(
+        Person,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="recorded_activities",
+    )
+    created_by = models.ForeignKey(
+        "core.User",
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    participants = models.ManyToManyField(
+        Person,
+        verbose_name=_("participants"),
+        blank=True,
+        related_name="activities",
+    )
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"))
+    # Denormalised from started_at/ended_at on save so that month and time
+    # figures are plain indexed sums on both databases.
+    work_date = models.DateField(_("date"), editable=False)
+    duration_minutes = models.PositiveIntegerField(
+        _("duration (minutes)"), default=0, editable=False
+    )
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    topic = models.CharField(
+        _("topic"), max_length=20, choices=Topic.choices, blank=True
+    )
+    advisee_kind = models.CharField(
+        _("advised"), max_length=12, choices=AdviseeKind.choices, blank=True
+    )
+    advisee_name = models.CharField(
+        _("village or enterprise advised"), max_length=200, blank=True
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_at__gte=models.F("started_at")),
+                name="policing_activity_times_ordered",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["grid", "work_date"]),
+            models.Index(fields=["work_date", "kind"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.grid} · {self.work_date}"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.fill_derived()
+        super().save(*args, **kwargs)
+
+    def fill_derived(self) -> None:
+        """Set the local date and the duration from the start and end times
+        (bulk_create callers call this themselves)."""
+        from django.utils import timezone
+
+        if self.started_at is not None:
+            self.work_date = timezone.localdate(self.started_at)
+            if self.ended_at is not None and self.ended_at >= self.started_at:
+                seconds = (self.ended_at - self.started_at).total_seconds()
+                self.duration_minutes = round(seconds / 60)
+
+    # Transitions
+    @classmethod
+    def record(
+        cls,
+        *,
+        by: User,
+        grid: Any,
+        kind: str,
+        started_at: dt.datetime,
+        ended_at: dt.datetime,
+        participants: Iterable[Person] = (),
+        photos: Iterable[Any] = (),
+        **fields: Any,
+    ) -> Activity:
+        """Record field work in a grid the account may act on. The account's
+        own person always takes part; photos are checked by content and size
+        before anything is written."""
+        from django.db import transaction
+
+        from core.exceptions import DomainError, NotInScope
+        from core.scope import in_scope
+
+        from .uploads import validate_photo
+
+        if grid is None or grid.level != "grid" or not in_scope(by, grid):
+            raise NotInScope()
+        if ended_at < started_at:
+            raise DomainError(_("The end time is before the start time."))
+        checked = [(photo, validate_photo(photo)) for photo in photos]
+        me = person_of(by)
+        people = {p.pk: p for p in participants}
+        if me is not None:
+            people.setdefault(me.pk, me)
+        with transaction.atomic():
+            activity = cls.objects.create(
+                grid=grid,
+                kind=kind,
+                started_at=started_at,
+                ended_at=ended_at,
+                recorded_by=me,
+                created_by=by,
+                **fields,
+            )
+            activity.participants.set(people.values())
+            for photo, content_type in checked:
+                ActivityPhoto.objects.create(
+                    activity=activity,
+                    file=photo,
+                    content_type=content_type,
+                    size=photo.size,
+                )
+        logger.info("activity %s recorded in grid %s", activity.pk, grid.pk)
+        return activity
+
+    # Properties
+    @property
+    def hours(self) -> float:
+        return round(self.duration_minutes / 60, 2)
+
+
+def activity_photo_path(instance: ActivityPhoto, filename: str) -> str:
+    import uuid
+
+    ext = (instance.content_type or "").rsplit("/", 1)[-1] or "bin"
+    return f"activities/{instance.activity_id}/{uuid.uuid4().hex}.{ext}"
+
+
+class ActivityPhoto(models.Model):
+    """A photo taken during an activity; content and size checked on upload."""
+
+    activity = models.ForeignKey(
+        Activity,
+        verbose_name=_("activity"),
+        on_delete=models.CASCADE,
+        related_name="photos",
+    )
+    file = models.FileField(_("file"), upload_to=activity_photo_path)
+    content_type = models.CharField(_("content type"), max_length=60)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("activity photo")
+        verbose_name_plural = _("activity photos")
+
+    def __str__(self) -> str:
+        return self.file.name
+
+
+class HazardQuerySet(models.QuerySet):
+    # Queries
+    def visible_to(self, user: User) -> HazardQuerySet:
+        from core.scope import scope_q
+
+        return self.filter(scope_q(user, "grid"))
+
+    def open(self) -> HazardQuerySet:
+        """Not yet verified as fixed."""
+        return self.exclude(status=Hazard.Status.VERIFIED)
+
+    def overdue(self, now: dt.datetime) -> HazardQuerySet:
+        """Awaiting rectification past the deadline (marked or not yet)."""
+        return self.filter(status=Hazard.Status.OPEN, due_at__lt=now)
+
+    def due_for_sweep(self, now: dt.datetime) -> HazardQuerySet:
+        """Past the deadline and not yet marked: what the overdue sweep takes."""
+        return self.overdue(now).filter(overdue_at__isnull=True)
+
+
+class Hazard(models.Model):
+    """A safety hazard (隐患) with its rectification and the verification visit.
+
+    Life: open (awaiting the fix, with a deadline) → rectified (the fix is
+    recorded) → verified (a visit confirmed it). A failed verification sends it
+    back to open with a new deadline.
+    """
+
+    class Kind(models.TextChoices):
+        FIRE = "fire", _("Fire")
+        TRAFFIC = "traffic", _("Traffic")
+        PUBLIC_ORDER = "public_order", _("Public order")
+        BUILDING = "building", _("Building")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Awaiting rectification")
+        RECTIFIED = "rectified", _("Rectified, awaiting verification")
+        VERIFIED = "verified", _("Verified")
+
+    grid = models.ForeignKey(
+        "grids.Area",
+        verbose_name=_("grid"),
+        on_delete=models.PROTECT,
+        related_name="hazards",
+        limit_choices_to={"level": "grid"},
+    )
+    activity = models.ForeignKey(
+        Activity,
+        verbose_name=_("found during"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="hazards",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    description = models.TextField(_("description"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    responsible_party = models.CharField(
+        _("responsible party"),
+        max_length=200,
+        help_text=_("Who must fix it: an owner, an enterprise, a department."),
+    )
+    responsible_phone = models.CharField(
+        _("responsible party's phone"), max_length=30, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.OPEN
+    )
+    reported_by = models.ForeignKey(
+        Person,
+        verbose_name=_("reported by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reported_hazards",
+    )
+    created_by = models.ForeignKey(
+        "core.User",
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reported_at = models.DateTimeField(_("reported at"))
+    due_at = models.DateTimeField(_("rectification deadline"))
+    overdue_at = models.DateTimeField(
+        _("marked overdue at"),
+        null=True,
+        blank=True,
+        help_text=_("Set once by the overdue sweep."),
+    )
+    overdue_handled_at = models.DateTimeField(
+        _("overdue handled at"),
+        null=True,
+        blank=True,
+        help_text=_("When the overdue sweep notified and escalated."),
+    )
+    escalated_at = models.DateTimeField(
+        _("escalated to the township at"),
+        null=True,
+        blank=True,
+        help_text=_("Set once when the hazard stays overdue beyond the policy."),
+    )
+    escalation_handled_at = models.DateTimeField(
+        _("escalation handled at"), null=True, blank=True
+    )
+    fix = models.TextField(_("rectification"), blank=True)
+    rectified_at = models.DateTimeField(_("rectified at"), null=True, blank=True)
+    rectified_by = models.ForeignKey(
+        "core.User",
+        verbose_name=_("rectification recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        "core.User",
+        verbose_name=_("verified by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    verification_notes = models.TextField(_("verification notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = HazardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("hazard")
+        verbose_name_plural = _("hazards")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(due_at__gte=models.F("reported_at")),
+                name="policing_hazard_deadline_after_report",
+            ),
+        ]
+        indexes = [
+            # Polled by the hazard overdue sweep.
+            models.Index(
+                fields=["due_at"],
+                condition=Q(status="open", overdue_at__isnull=True),
+                name="policing_hazard_sweep",
+            ),
+            # Polled by the hazard escalation sweep.
+            models.Index(
+                fields=["overdue_at"],
+                condition=Q(
+                    status="open", overdue_at__isnull=False, escalated_at__isnull=True
+                ),
+                name="policing_hazard_escalation",
+            ),
+            models.Index(fields=["grid", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.grid} · {self.place}"
+
+    # Transitions
+    @classmethod
+    def report(
+        cls,
+        *,
+        by: User,
+        grid: Any,
+        due_at: dt.datetime,
+        activity: Activity | None = None,
+        **fields: Any,
+    ) -> Hazard:
+        """Record a hazard found in a grid the account may act on, directly or
+        during an activity in the same grid."""
+        from django.utils import timezone
+
+        from core.exceptions import DomainError, NotInScope
+        from core.scope import in_scope
+
+        if grid is None or grid.level != "grid" or not in_scope(by, grid):
+            raise NotInScope()
+        if activity is not None and activity.grid_id != grid.pk:
+            raise DomainError(_("The activity took place in another grid."))
+        now = timezone.now()
+        if due_at <= now:
+            raise DomainError(_("The rectification deadline must be in the future."))
+        hazard = cls.objects.create(
+            grid=grid,
+            activity=activity,
+            due_at=due_at,
+            reported_at=now,
+            reported_by=person_of(by),
+            created_by=by,
+            **fields,
+        )
+        logger.info("hazard %s reported in grid %s", hazard.pk, grid.pk)
+        return hazard
+
+    def record_fix(self, *, by: User, fix: str) -> None:
+        """The responsible party fixed it; a verification visit is next."""
+        from django.db import transaction
+        from django.utils import timezone
+
+        from core.exceptions import DomainError, InvalidTransition
+
+        if not fix.strip():
+            raise DomainError(_("Describe the rectification."))
+        with transaction.atomic():
+            row = Hazard.objects.select_for_update().get(pk=self.pk)
+            if row.status != Hazard.Status.OPEN:
+                raise InvalidTransition(_("Only an open hazard can be rectified."))
+            row.status = Hazard.Status.RECTIFIED
+            row.fix = fix.strip()
+            row.rectified_at = timezone.now()
+            row.rectified_by = by
+            row.save(update_fields=["status", "fix", "rectified_at", "rectified_by"])
+        self.refresh_from_db()
+
+    def verify(
+        self,
+        *,
+        by: User,
+        accepted: bool,
+        notes: str = "",
+        new_due_at: dt.datetime | None = None,
+    ) -> None:
+        """The verification visit: accepted closes the hazard; rejected reopens
+        it with a new deadline (the sweep may then mark it again)."""
+        from django.db import transaction
+        from django.utils import timezone
+
+        from core.exceptions import DomainError, InvalidTransition
+
+        now = timezone.now()
+        with transaction.atomic():
+            row = Hazard.objects.select_for_update().get(pk=self.pk)
+            if row.status != Hazard.Status.RECTIFIED:
+                raise InvalidTransition(_("Only a rectified hazard can be verified."))
+            row.verification_notes = notes.strip()
+            row.verified_by = by
+            row.verified_at = now
+            if accepted:
+                row.status = Hazard.Status.VERIFIED
+            else:
+                if new_due_at is None or new_due_at <= now:
+                    raise DomainError(
+                        _("A rejected rectification needs a new, future deadline.")
+                    )
+                row.status = Hazard.Status.OPEN
+                row.due_at = new_due_at
+                row.overdue_at = None
+                row.overdue_handled_at = None
+                row.escalated_at = None
+                row.escalation_handled_at = None
+            row.save(
+                update_fields=[
+                    "status",
+                    "verification_notes",
+                    "verified_by",
+                    "verified_at",
+                    "due_at",
+                    "overdue_at",
+                    "overdue_handled_at",
+                    "escalated_at",
+                    "escalation_handled_at",
+                ]
+            )
+        self.refresh_from_db()
+
+    # Properties
+    @property
+    def is_open(self) -> bool:
+        return self.status != self.Status.VERIFIED
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.overdue_at is not None and self.status == self.Status.OPEN
+
+
+class TimeEntryQuerySet(models.QuerySet):
+    # Queries
+    def visible_to(self, user: User) -> TimeEntryQuerySet:
+        from core.scope import scope_q
+
+        return self.filter(scope_q(user, "person__area") | scope_q(user, "grid"))
+
+    def in_month(self, month: dt.date) -> TimeEntryQuerySet:
+        start, end = month_bounds(month)
+        return self.filter(work_date__gte=start, work_date__lt=end)
+
+
+class TimeEntry(models.Model):
+    """Hours a person logged by hand for work that is not a recorded activity:
+    duty shifts, case work, meetings, or non-police duties (非警务) that the
+    time-in-grid figure must show for what they are."""
+
+    class Duty(models.TextChoices):
+        GRID_WORK = "grid_work", _("Work in the grid")
+        DUTY_SHIFT = "duty_shift", _("Duty shift at the station")
+        CASE_WORK = "case_work", _("Case work")
+        MEETING = "meeting", _("Meeting or training")
+        ADMINISTRATION = "administration", _("Administration")
+        NON_POLICE = "non_police", _("Non-police duty")
+        OTHER = "other", _("Other")
+
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="time_entries",
+    )
+    work_date = models.DateField(_("date"))
+    hours = models.DecimalField(_("hours"), max_digits=4, decimal_places=2)
+    duty = models.CharField(_("duty"), max_length=16, choices=Duty.choices)
+    non_police = models.BooleanField(
+        _("non-police duty"),
+        default=False,
+        help_text=_("Work that is not police work (demolition, campaigns, ...)."),
+    )
+    grid = models.ForeignKey(
+        "grids.Area",
+        verbose_name=_("grid"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="time_entries",
+        limit_choices_to={"level": "grid"},
+        help_text=_("The grid the work was done in, if any."),
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        "core.User",
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = TimeEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("time entry")
+        verbose_name_plural = _("time entries")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours__gt=0) & Q(hours__lte=24),
+                name="policing_timeentry_hours_in_day",
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "work_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.work_date} · {self.hours} h"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        # A non-police duty is flagged whatever the box said.
+        if self.duty == self.Duty.NON_POLICE:
+            self.non_police = True
+        super().save(*args, **kwargs)

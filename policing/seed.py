@@ -510,3 +510,7 @@ def seed(stdout: TextIO | None = None) -> None:
             f"policing: {len(stations)} stations, {people} people, "
             f"{assignments} assignments, {linked} demo accounts linked\n"
         )
+    # Field work (issue 8) builds on the people and assignments above.
+    from . import seed_fieldwork
+
+    seed_fieldwork.seed(stdout)
