@@ -530,6 +530,8 @@ def assign(
     dispute: Dispute, *, by: User | None, person: User, note: str = "", **kw: Any
 ) -> DisputeEvent:
     """Name the person handling the case; they must work in its area."""
+    if by is not None and not in_scope(by, dispute.grid):
+        raise NotInScope()
     if person is None or not person.is_active or not in_scope(person, dispute.grid):
         raise DomainError(_("The person must work in the case's area."))
 
@@ -940,3 +942,40 @@ def intake(
             raise
         return existing, False
     return case, True
+
+
+def attach(dispute: Dispute, *, by: User | None, files: Iterable[Any]) -> list[Any]:
+    """Store checked uploads (``core.uploads.check_upload`` already ran on
+    them) and note them on the timeline."""
+    from core.uploads import check_upload
+
+    from .models import Attachment
+
+    if by is not None and not in_scope(by, dispute.grid):
+        raise NotInScope()
+    if dispute.stage in Dispute.END_STAGES:
+        raise InvalidTransition(_("The case is finished; nothing can be added."))
+    created = []
+    with transaction.atomic():
+        for f in files:
+            mime = check_upload(f)
+            created.append(
+                Attachment.objects.create(
+                    dispute=dispute,
+                    file=f,
+                    content_type=mime,
+                    size=f.size,
+                    original_name=str(getattr(f, "name", ""))[:200],
+                    uploaded_by=by,
+                )
+            )
+        if created:
+            DisputeEvent.objects.create(
+                dispute=dispute,
+                actor=by,
+                action=Action.ATTACHMENT,
+                from_stage=dispute.stage,
+                to_stage=dispute.stage,
+                data={"files": [a.original_name for a in created]},
+            )
+    return created

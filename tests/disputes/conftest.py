@@ -12,6 +12,12 @@ from disputes.models import Dispute, DisputeCategory
 from policing.models import Assignment, Person
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):  # type: ignore[no-untyped-def]
+    # Eight personas per test: the production hasher would dominate run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def category(db) -> DisputeCategory:  # type: ignore[no-untyped-def]
     return DisputeCategory.objects.get(code="neighbours")
