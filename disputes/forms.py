@@ -120,6 +120,12 @@ class PartyForm(forms.Form):
             )
             field.widget.attrs.setdefault("class", css)
 
+    def has_changed(self) -> bool:
+        # A blank extra party whose role select was touched is still blank.
+        return any(
+            self[name].data for name in ("name", "phone", "id_number", "address")
+        )
+
     def clean_phone(self) -> str:
         value = self.cleaned_data["phone"].strip()
         return normalise_phone(value) if value else ""
