@@ -191,26 +191,29 @@ def allowed_actions(user: User | None, dispute: Dispute) -> list[str]:
 
 
 def check_allowed(user: User | None, dispute: Dispute, action: str) -> None:
-    """Raise the domain error that explains why ``action`` is not possible."""
+    """Raise the domain error that explains why ``action`` is not possible.
+
+    Outside the scope: 404. A role that never takes part in the workflow
+    (a leader, an integration client): 403. Anything else that is not possible
+    now, including an action whose turn has passed because someone else just
+    moved the case, is a 409 that names the current stage.
+    """
     if user is not None and not in_scope(user, dispute.grid):
         raise NotInScope()
-    moves = MOVES[action]
-    if dispute.stage not in moves:
+    if user is not None and acting_level(user) is None:
+        raise NotAllowed(_("Your role does not take part in handling cases."))
+    if dispute.stage not in MOVES[action] or (
+        user is not None and action not in allowed_actions(user, dispute)
+    ):
         raise InvalidTransition(
             _(
-                "“%(action)s” is not possible while the case is in stage "
+                "“%(action)s” is not possible for you while the case is in stage "
                 "“%(stage)s”. It may have just changed: reload the case."
             )
             % {
                 "action": Action(action).label,
                 "stage": dispute.get_stage_display(),
             }
-        )
-    if user is None:
-        return  # the system (sweep, intake) acts by policy
-    if action not in allowed_actions(user, dispute):
-        raise NotAllowed(
-            _("Your role may not take this action on the case in its current stage.")
         )
 
 

@@ -219,7 +219,7 @@ def test_resolution_at_the_township_travels_down_level_by_level(make_case, perso
         "township",
         "village",
     )
-    with pytest.raises(NotAllowed):
+    with pytest.raises(InvalidTransition):
         case.acknowledge_feedback(by=personas.grid_worker)
     case.acknowledge_feedback(by=personas.village)
     case.refresh_from_db()
@@ -308,7 +308,10 @@ def test_who_may_escalate(stage, who, make_case, personas):
         case.refresh_from_db()
         assert case.stage != stage
     else:
-        with pytest.raises(NotAllowed):
+        # A role outside the workflow: 403; a participant whose turn it is
+        # not: 409 (the case is at another level now).
+        expected = NotAllowed if who == "leader" else InvalidTransition
+        with pytest.raises(expected):
             case.escalate(by=user, reason="需上级协调")
 
 
