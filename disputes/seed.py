@@ -326,7 +326,7 @@ def _history(
     open_now = age_days < 12 and rng.random() < 0.8
     # Cases still open move slower than the finished ones did, so some of
     # them sit past their due time now.
-    slow = rng.uniform(3, 12) if open_now else 1.0
+    slow = (rng.uniform(3, 12) if rng.random() < 0.7 else 60.0) if open_now else 1.0
     for level in LEVEL_ORDER[1 : LEVEL_ORDER.index(target) + 1]:
         hours = slow * (
             rng.uniform(2, 20) if level == Level.VILLAGE else rng.uniform(10, 60)
@@ -346,7 +346,7 @@ def _history(
         )
         reached = level
     current_level = reached
-    resolve_hours = (
+    resolve_hours = slow * (
         rng.uniform(1, 18) if current_level == Level.GRID else rng.uniform(12, 120)
     )
     if open_now and t + dt.timedelta(hours=resolve_hours) > now:
