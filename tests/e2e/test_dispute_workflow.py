@@ -9,11 +9,7 @@ from playwright.sync_api import Page, expect
 
 from disputes.models import Dispute
 from tests.conftest import PASSWORD
-from tests.disputes.conftest import (  # noqa: F401  (fixtures)
-    category,
-    ensure_reference_data,
-    make_case,
-)
+from tests.disputes.conftest import ensure_reference_data
 from tests.e2e.conftest import PHONE
 
 
