@@ -33,3 +33,25 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django has no setting for: Permissions-Policy (camera and
+    location for field photos and check-ins, nothing else) and no caching of
+    pages that show people's data."""
+
+    def __init__(self, get_response):  # type: ignore[no-untyped-def]
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):  # type: ignore[no-untyped-def]
+        response = self.get_response(request)
+        policy = getattr(settings, "PERMISSIONS_POLICY_HEADER", "")
+        if policy:
+            response.headers.setdefault("Permissions-Policy", policy)
+        if (
+            getattr(request, "user", None) is not None
+            and request.user.is_authenticated
+            and not request.path.startswith("/static/")
+        ):
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        return response

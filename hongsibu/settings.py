@@ -88,10 +88,13 @@ INSTALLED_APPS = [
     "disputes",
     "dashboards",
     "integrations",
+    "audit",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "audit.middleware.AuditContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.LocaleMiddleware",
@@ -103,6 +106,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "core.twofactor.TwoFactorMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "core.middleware.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "hongsibu.urls"
@@ -288,6 +294,10 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "core.tasks.purge_expired_tokens_task",
             "schedule": crontab(minute=17, hour=3),
         },
+        "audit-retention": {
+            "task": "audit.tasks.prune_audit_task",
+            "schedule": crontab(minute=41, hour=3),
+        },
     }
 )
 
@@ -323,3 +333,40 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# --- Content-Security-Policy (django-csp 4) ----------------------------------------
+# No inline script anywhere: JS lives in static/js and data travels through
+# json_script. htmx is configured by a meta tag (includeIndicatorStyles=false,
+# allowEval=false). Leaflet draws markers from data: images; the tile service
+# (MAP_TILE_URL) is the one outside origin images may come from. Style
+# attributes (not <style> elements) stay allowed: they cannot run code.
+_CSP_IMG = ["'self'", "data:", "blob:"]
+if MAP_TILE_URL:
+    from urllib.parse import urlsplit as _urlsplit
+
+    _tiles = _urlsplit(MAP_TILE_URL.replace("{s}", "a"))
+    if _tiles.scheme and _tiles.netloc:
+        _CSP_IMG.append(f"{_tiles.scheme}://{_tiles.netloc.replace('a.', '*.', 1)}")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": _CSP_IMG,
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+PERMISSIONS_POLICY_HEADER = "camera=(self), geolocation=(self), microphone=()"
+
+# --- Audit trail (audit/) ---------------------------------------------------------
+# Unset keeps every record forever; a value below 184 days is raised to 184.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=None)
+# How many reverse proxies in front add X-Forwarded-For (0: use REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
