@@ -129,6 +129,9 @@ class AuditChainHead(models.Model):
         verbose_name = _("audit chain head")
         verbose_name_plural = _("audit chain head")
 
+    def __str__(self) -> str:
+        return self.last_hash
+
 
 def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

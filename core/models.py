@@ -148,6 +148,13 @@ class SecurityPolicy(models.Model):
     def __str__(self) -> str:
         return str(_("Security policy"))
 
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        from django.core.cache import cache
+
+        self.pk = 1
+        super().save(*args, **kwargs)
+        cache.delete("core:security_policy")
+
     @classmethod
     def current(cls) -> SecurityPolicy:
         from django.core.cache import cache
@@ -157,13 +164,6 @@ class SecurityPolicy(models.Model):
             policy = cls.objects.filter(pk=1).first() or cls(pk=1)
             cache.set("core:security_policy", policy, 60)
         return policy
-
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        from django.core.cache import cache
-
-        self.pk = 1
-        super().save(*args, **kwargs)
-        cache.delete("core:security_policy")
 
     def requires_totp(self, user: User) -> bool:
         return bool(user.role) and user.role in (self.totp_required_roles or [])
