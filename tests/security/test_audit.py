@@ -35,7 +35,10 @@ def last(action: str | None = None, **filters) -> AuditRecord:  # type: ignore[n
 
 def test_create_update_delete_are_recorded_with_before_and_after(tree):
     person = Person.objects.create(
-        name="王五", role=Person.Role.GRID_WORKER, area=tree.grid, phone="+8613912345678"
+        name="王五",
+        role=Person.Role.GRID_WORKER,
+        area=tree.grid,
+        phone="+8613912345678",
     )
     created = last("create", model="policing.person", object_pk=str(person.pk))
     assert created.after["name"] == "王五"
@@ -57,7 +60,9 @@ def test_create_update_delete_are_recorded_with_before_and_after(tree):
 
 
 def test_a_save_that_changes_nothing_leaves_no_record(tree):
-    person = Person.objects.create(name="甲", role=Person.Role.GRID_WORKER, area=tree.grid)
+    person = Person.objects.create(
+        name="甲", role=Person.Role.GRID_WORKER, area=tree.grid
+    )
     before = AuditRecord.objects.count()
     person.save()
     assert AuditRecord.objects.count() == before
