@@ -54,13 +54,10 @@ def url_for(route: Route, spec: Spec, world: World, key: str) -> str | None:
 
 
 def test_every_route_is_registered():
-    missing = [
-        f"{r.name}  ({r.pattern})" for r in ROUTES if spec_for(r) is None
-    ]
+    missing = [f"{r.name}  ({r.pattern})" for r in ROUTES if spec_for(r) is None]
     assert not missing, (
         "Routes without an entry in tests/security/routes.py REGISTRY (say how "
-        "to build their arguments, or allow-list them as open):\n"
-        + "\n".join(missing)
+        "to build their arguments, or allow-list them as open):\n" + "\n".join(missing)
     )
 
 

@@ -27,9 +27,11 @@ ID_NUMBERS = {
     "g3": "64030319750707001X",
 }
 PHONES = {"g1": "13995123456", "g2": "15809534567", "g3": "18695347890"}
-FORMULA = "=HYPERLINK(\"http://evil.example\",\"x\")"
+FORMULA = '=HYPERLINK("http://evil.example","x")'
 
-ID_RE = re.compile(r"(?<![0-9A-Za-z+/])[1-9]\d{5}(?:19|20)\d{2}[01]\d[0-3]\d\d{3}[\dXx](?![0-9A-Za-z+/])")
+ID_RE = re.compile(
+    r"(?<![0-9A-Za-z+/])[1-9]\d{5}(?:19|20)\d{2}[01]\d[0-3]\d\d{3}[\dXx](?![0-9A-Za-z+/])"
+)
 PHONE_RE = re.compile(r"(?<![0-9A-Za-z+/])(?:\+?86)?1[3-9]\d{9}(?![0-9A-Za-z+/])")
 
 
