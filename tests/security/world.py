@@ -10,6 +10,7 @@ Builders for apps not installed yet are skipped.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
@@ -162,10 +163,8 @@ def response_text(response: HttpResponse) -> str:
     else:
         text = data.decode("latin-1")
     if "json" in ctype:
-        try:
+        with contextlib.suppress(ValueError):
             text = json.dumps(json.loads(text), ensure_ascii=False)
-        except ValueError:
-            pass
     return text
 
 
