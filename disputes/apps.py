@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class DisputesConfig(AppConfig):
     name = "disputes"
     verbose_name = _("Disputes")
+
+    def ready(self) -> None:
+        # Registers the dispute deadline sweeps with core.sweep.
+        from . import sweeps  # noqa: F401

@@ -301,6 +301,12 @@ CELERY_BEAT_SCHEDULE = {
 # Beat entries of the domain apps are added below their names, one per job.
 CELERY_BEAT_SCHEDULE.update(
     {
+        # Every deadline sweep registered with core.sweep (disputes, whistles,
+        # hazards): marks once, notifies once, escalates by policy.
+        "sweep-overdue": {
+            "task": "disputes.tasks.sweep_overdue_task",
+            "schedule": 60.0,
+        },
         "purge-expired-tokens": {
             "task": "core.tasks.purge_expired_tokens_task",
             "schedule": crontab(minute=17, hour=3),

@@ -92,7 +92,12 @@ def worker(transactional_db, tmp_path):  # type: ignore[no-untyped-def]
 @pytest.mark.worker
 def test_a_real_worker_runs_a_task_and_beat_ticks(worker):
     key = uuid.uuid4().hex
-    ping_task.delay(key)
+    # An explicit connection: the producer pool may hold one made before the
+    # fixture pointed the app at the worker's broker folder or queue.
+    with app.connection_for_write() as conn:
+        ping_task.apply_async(
+            (key,), connection=conn, queue=app.conf.task_default_queue
+        )
     assert wait_for(
         lambda: Heartbeat.objects.filter(name=f"ping:{key}").exists(), 60
     ), "the worker did not run the task"

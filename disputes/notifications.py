@@ -1,0 +1,183 @@
+"""Who is told what: recipients per level, and the messages of events,
+whistles, early warnings and overdue cases. Every message carries a dedup key,
+so re-running a job never notifies anyone twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.models import Role
+
+from .models import Dispute, DisputeEvent, Whistle, WhistleSummons
+from .notify import notify
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from grids.models import Area
+
+
+def _ancestor_paths(area: Area) -> list[str]:
+    step = area.steplen
+    return [area.path[: i * step] for i in range(1, len(area.path) // step + 1)]
+
+
+def people_at_level(grid: Area, level: str | None) -> QuerySet:
+    """Active accounts acting for ``level`` over ``grid``."""
+    from .transitions import LEVEL_ROLES
+
+    User = get_user_model()
+    if level is None:
+        return User.objects.none()
+    roles = LEVEL_ROLES.get(level, ())
+    return User.objects.filter(
+        is_active=True, role__in=roles, area__path__in=_ancestor_paths(grid)
+    )
+
+
+def supervisors_of(grid: Area, level: str | None) -> QuerySet:
+    from .transitions import level_above
+
+    User = get_user_model()
+    if level is None:
+        return User.objects.none()
+    above = level_above(level)
+    if above is None:
+        return User.objects.filter(
+            is_active=True, role=Role.LEADER, area__path__in=_ancestor_paths(grid)
+        )
+    return people_at_level(grid, above)
+
+
+def case_url(dispute: Dispute) -> str:
+    try:
+        return reverse("disputes:detail", args=[dispute.pk])
+    except Exception:  # the pages may not be mounted (API-only deployment)
+        return ""
+
+
+def notify_for_event(event_id: int) -> int:
+    event = (
+        DisputeEvent.objects.select_related("dispute__grid", "actor")
+        .filter(pk=event_id)
+        .first()
+    )
+    if event is None:
+        return 0
+    case = event.dispute
+    level = case.acting_level
+    recipients: set[Any] = set()
+    if case.is_open:
+        recipients |= set(
+            people_at_level(case.grid, level).values_list("pk", flat=True)
+        )
+    if case.handler_id:
+        recipients.add(case.handler_id)
+    if event.action == DisputeEvent.Action.ASSIGN:
+        recipients = {case.handler_id} if case.handler_id else set()
+    if case.stage in Dispute.END_STAGES and case.created_by_id:
+        recipients.add(case.created_by_id)
+    if event.actor_id:
+        recipients.discard(event.actor_id)
+    title = _("%(number)s: %(action)s — now %(stage)s") % {
+        "number": case.number,
+        "action": event.get_action_display(),
+        "stage": case.get_stage_display(),
+    }
+    return notify(
+        recipients=recipients,
+        kind=f"dispute.{event.action}",
+        title=title,
+        body=case.title,
+        url=case_url(case),
+        dedup_key=f"dispute-event:{event.pk}",
+    )
+
+
+def notify_for_whistle(whistle_id: int) -> int:
+    w = Whistle.objects.select_related("grid", "dispute").filter(pk=whistle_id).first()
+    if w is None:
+        return 0
+    User = get_user_model()
+    recipients: set[Any] = set()
+    for s in w.summonses.select_related("person"):
+        if s.person_id and s.person.user_id:
+            recipients.add(s.person.user_id)
+        elif s.department:
+            recipients |= set(
+                User.objects.filter(
+                    is_active=True,
+                    role=Role.DEPARTMENT_LIAISON,
+                    area__path__in=_ancestor_paths(w.grid),
+                    person__department=s.department,
+                ).values_list("pk", flat=True)
+            )
+    deadline = timezone.localtime(w.report_in_deadline)
+    return notify(
+        recipients=recipients,
+        kind="whistle",
+        title=_("Whistle in %(grid)s: report in by %(time)s")
+        % {"grid": w.grid.name, "time": f"{deadline:%m-%d %H:%M}"},
+        body=w.reason,
+        url=case_url(w.dispute) if w.dispute_id else "",
+        dedup_key=f"whistle:{w.pk}",
+    )
+
+
+def notify_overdue(case: Dispute, now: dt.datetime) -> int:
+    level = case.acting_level
+    recipients = set(people_at_level(case.grid, level).values_list("pk", flat=True))
+    recipients |= set(supervisors_of(case.grid, level).values_list("pk", flat=True))
+    if case.handler_id:
+        recipients.add(case.handler_id)
+    return notify(
+        recipients=recipients,
+        kind="dispute.overdue",
+        title=_("%(number)s is overdue in stage %(stage)s")
+        % {"number": case.number, "stage": case.get_stage_display()},
+        body=case.title,
+        url=case_url(case),
+        dedup_key=f"dispute-overdue:{case.pk}:{case.stage}:{case.stage_entered_at:%Y%m%d%H%M%S%f}",
+    )
+
+
+def notify_early_warning(case: Dispute, now: dt.datetime) -> int:
+    level = case.acting_level
+    recipients = set(people_at_level(case.grid, level).values_list("pk", flat=True))
+    if case.handler_id:
+        recipients.add(case.handler_id)
+    due = timezone.localtime(case.due_at) if case.due_at else None
+    return notify(
+        recipients=recipients,
+        kind="dispute.early_warning",
+        title=_("%(number)s is due %(time)s")
+        % {"number": case.number, "time": f"{due:%m-%d %H:%M}" if due else "-"},
+        body=case.title,
+        url=case_url(case),
+        dedup_key=f"dispute-warning:{case.pk}:{case.stage}:{case.stage_entered_at:%Y%m%d%H%M%S%f}",
+    )
+
+
+def notify_summons_overdue(summons: WhistleSummons, now: dt.datetime) -> int:
+    w = summons.whistle
+    recipients: set[Any] = set()
+    if summons.person_id and summons.person.user_id:
+        recipients.add(summons.person.user_id)
+    if w.created_by_id:
+        recipients.add(w.created_by_id)
+    recipients |= set(supervisors_of(w.grid, "grid").values_list("pk", flat=True))
+    return notify(
+        recipients=recipients,
+        kind="whistle.overdue",
+        title=_("%(party)s has not reported in to the whistle in %(grid)s")
+        % {"party": summons.label, "grid": w.grid.name},
+        body=w.reason,
+        url=case_url(w.dispute) if w.dispute_id else "",
+        dedup_key=f"summons-overdue:{summons.pk}",
+    )
