@@ -162,24 +162,40 @@ def record_reveal(
 
 def audited_update(queryset: models.QuerySet, **values: Any) -> int:
     """``queryset.update(**values)`` with one audit record naming every row it
-    changed. Use it wherever domain code writes with ``.update()``."""
+    changed and their values before. Use it wherever domain code writes with
+    ``.update()``; the queryset's conditions (a version check, "not yet
+    marked") still apply, so the count means what it meant."""
     with transaction.atomic():
-        pks = list(queryset.values_list("pk", flat=True))
-        if not pks:
+        fields = [_attname(queryset.model, name) for name in values]
+        rows = list(queryset.select_for_update().values("pk", *fields))
+        if not rows:
             return 0
-        count = queryset.model._default_manager.filter(pk__in=pks).update(**values)
-        append(
-            AuditRecord.Action.BULK_UPDATE,
-            model=queryset.model._meta.label_lower,
-            object_repr=f"{count} rows",
-            after={k: _describe(v) for k, v in values.items()},
-            detail={"pks": [str(pk) for pk in pks]},
-        )
+        pks = [row.pop("pk") for row in rows]
+        count = queryset.filter(pk__in=pks).update(**values)
+        if count:
+            append(
+                AuditRecord.Action.BULK_UPDATE,
+                model=queryset.model._meta.label_lower,
+                object_pk=str(pks[0]) if len(pks) == 1 else "",
+                object_repr=f"{count} rows",
+                before={str(pk): row for pk, row in zip(pks, rows, strict=True)},
+                after={k: _describe(v) for k, v in values.items()},
+                detail={"pks": [str(pk) for pk in pks]},
+            )
     return count
 
 
+def _attname(model: type[models.Model], name: str) -> str:
+    try:
+        return model._meta.get_field(name).attname
+    except Exception:
+        return name
+
+
 def _describe(value: Any) -> Any:
-    # F() and other expressions are recorded by their text.
+    # F() and other expressions are recorded by their text, rows by their key.
     if hasattr(value, "resolve_expression"):
         return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
     return value

@@ -35,6 +35,8 @@ from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
+from audit.log import audited_update
+
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
@@ -74,9 +76,10 @@ class Sweep:
         for start in range(0, len(ids), BATCH_SIZE):
             chunk = ids[start : start + BATCH_SIZE]
             # Conditional: only rows nobody marked in the meantime.
-            marked += manager.filter(
-                pk__in=chunk, **{f"{self.mark_field}__isnull": True}
-            ).update(**{self.mark_field: now, **self.extra_marks})
+            marked += audited_update(
+                manager.filter(pk__in=chunk, **{f"{self.mark_field}__isnull": True}),
+                **{self.mark_field: now, **self.extra_marks},
+            )
         return marked
 
     # Phase 2
@@ -124,9 +127,13 @@ class Sweep:
             self.handle(obj, now)
             # Only if the handler did not reset the mark (for example an
             # escalation starting a new stage with a fresh deadline).
-            manager.filter(
-                pk=pk, **{self.mark_field: mark, f"{self.handled_field}__isnull": True}
-            ).update(**{self.handled_field: now})
+            audited_update(
+                manager.filter(
+                    pk=pk,
+                    **{self.mark_field: mark, f"{self.handled_field}__isnull": True},
+                ),
+                **{self.handled_field: now},
+            )
             return 1
 
     def run(self, now: dt.datetime) -> tuple[int, int]:

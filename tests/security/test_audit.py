@@ -250,3 +250,70 @@ def test_concurrent_writers_never_fork_the_chain(tree):
     assert report.ok, report.problems
     hashes = list(AuditRecord.objects.values_list("prev_hash", flat=True))
     assert len(hashes) == len(set(hashes)), "two records claim the same predecessor"
+
+
+# Set-based writes that are bookkeeping, not data: the case-number counter,
+# the second factor's replay counter, the trail's own head, key rotation
+# (recorded as one security record per field).
+BULK_ALLOWED = {
+    ("disputes/models.py", "CaseNumberCounter"),
+    ("core/twofactor.py", "check_code"),
+    ("core/management/commands/rotate_encryption_keys.py", "Command"),
+}
+QUERYSET_METHODS = {"filter", "exclude", "all", "select_for_update", "objects"}
+
+
+def _raw_updates(path, base):  # type: ignore[no-untyped-def]
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+
+    def visit(node, scope):  # type: ignore[no-untyped-def]
+        for child in ast.iter_child_nodes(node):
+            name = scope
+            # The outermost class or function names the place.
+            if not scope and isinstance(
+                child, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+            ):
+                name = child.name
+            if (
+                isinstance(child, ast.Call)
+                and isinstance(child.func, ast.Attribute)
+                and child.func.attr == "update"
+            ):
+                target = child.func.value
+                method = (
+                    target.func.attr
+                    if isinstance(target, ast.Call)
+                    and isinstance(target.func, ast.Attribute)
+                    else target.attr
+                    if isinstance(target, ast.Attribute)
+                    else None
+                )
+                rel = str(path.relative_to(base))
+                if method in QUERYSET_METHODS and (rel, name) not in BULK_ALLOWED:
+                    found.append(f"{rel}:{child.lineno} ({name})")
+            visit(child, name)
+
+    visit(tree, "")
+    return found
+
+
+def test_domain_code_writes_sets_through_the_audited_helper():
+    """``queryset.update()`` sends no signal, so it would escape the trail:
+    domain code calls ``audit.log.audited_update`` instead."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    base = Path(settings.BASE_DIR)
+    offenders = []
+    for app in ("core", "grids", "policing", "disputes", "dashboards", "integrations"):
+        for path in sorted((base / app).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            offenders += _raw_updates(path, base)
+    assert not offenders, (
+        "raw queryset.update() outside the audit helper: " + ", ".join(offenders)
+    )

@@ -121,13 +121,23 @@ PROJECT_APPS = (
 
 
 def _enqueue_calls_outside_on_commit(path: Path) -> list[str]:
-    """``x.delay(...)`` / ``x.apply_async(...)`` calls not wrapped in a
-    ``transaction.on_commit`` callback (lambda or partial)."""
+    """``x.delay(...)`` / ``x.apply_async(...)`` calls neither inside a
+    ``transaction.on_commit(...)`` call nor in a function of the module that is
+    handed to on_commit (``on_commit(partial(_enqueue, pk))``)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     parents: dict[ast.AST, ast.AST] = {}
     for node in ast.walk(tree):
         for child in ast.iter_child_nodes(node):
             parents[child] = node
+    callbacks = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "on_commit"
+        ):
+            for arg in node.args:
+                callbacks |= {n.id for n in ast.walk(arg) if isinstance(n, ast.Name)}
     bad = []
     for node in ast.walk(tree):
         if not (
@@ -144,6 +154,9 @@ def _enqueue_calls_outside_on_commit(path: Path) -> list[str]:
                 isinstance(cur, ast.Call)
                 and isinstance(cur.func, ast.Attribute)
                 and cur.func.attr == "on_commit"
+            ) or (
+                isinstance(cur, ast.FunctionDef | ast.AsyncFunctionDef)
+                and cur.name in callbacks
             ):
                 inside = True
                 break
@@ -173,7 +186,9 @@ def test_the_enqueue_check_sees_a_bare_delay(tmp_path):
     sample.write_text(
         "from django.db import transaction\n"
         "def ok(t):\n    transaction.on_commit(lambda: t.delay(1))\n"
-        "def bad(t):\n    t.delay(2)\n",
+        "def bad(t):\n    t.delay(2)\n"
+        "def _later(pk):\n    t.delay(pk)\n"
+        "def ok2():\n    transaction.on_commit(partial(_later, 1))\n",
         encoding="utf-8",
     )
     try:
