@@ -128,6 +128,36 @@ def _people(world: World) -> None:
     world.put("station", "g2", world.obj("station", "g1"))
 
 
+@builder
+def _disputes(world: World) -> None:
+    from disputes.models import Dispute, DisputeCategory
+
+    category = DisputeCategory.objects.order_by("pk").first()
+    actor = {"g1": "grid_worker", "g2": "village", "g3": "outsider"}
+    for key in ("g1", "g2", "g3"):
+        grid = world.grid(key)
+        case, _ = Dispute.intake(
+            by=None if key == "g3" else world.persona_user(actor[key]),
+            grid=grid,
+            category=category,
+            title=f"{grid.name}院墙排水纠纷",
+            description=FORMULA,
+            parties=[
+                {
+                    "name": f"{grid.name}申请人",
+                    "role": "applicant",
+                    "phone": PHONES[key],
+                    "id_number": ID_NUMBERS[key],
+                    "address": FORMULA,
+                },
+                {"name": f"{grid.name}被申请人", "role": "respondent"},
+            ],
+        )
+        world.put("dispute", key, case)
+        world.put("party", key, case.parties.order_by("pk").first())
+        world.put("event", key, case.events.order_by("pk").first())
+
+
 def build_world(tree: Any, personas: Any) -> World:
     world = World(tree=tree, personas=personas)
     for build in BUILDERS:
