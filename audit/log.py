@@ -137,6 +137,8 @@ def record_export(request: HttpRequest | None, what: str, count: int) -> AuditRe
     """Every export calls this once: which export, how many rows, with which
     filters."""
     query = dict(request.GET.lists()) if request is not None else {}
+    if request is not None:
+        request._export_recorded = True
     return append(
         AuditRecord.Action.EXPORT,
         request=request,

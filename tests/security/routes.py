@@ -114,6 +114,94 @@ REGISTRY: dict[str, Spec] = {
 }
 
 
+# Roles as the navigation gives them (core/navigation.py).
+ADMINS = frozenset({"admin"})
+LEADERS = frozenset({"leader"})
+FIELD_CENTERS = FIELD | CENTERS
+FORCES_VIEW = FIELD | CENTERS | LEADERS | ADMINS
+# Who keeps the forces' records: center staff and administrators.
+MANAGERS = (CENTERS | ADMINS | {"outsider"}) - FIELD
+# Who records field work: everyone but leaders.
+RECORDERS = EVERYONE - LEADERS
+
+
+def code_of(name: str) -> Callable[[Any, str], dict[str, Any]]:
+    return obj_attr(name, "code", "code")
+
+
+REGISTRY.update(
+    {
+        # --- API: authentication endpoints answer anyone (they are the door).
+        "api-auth-token": Spec("open", method="POST"),
+        "api-schema-dispute": OPEN,
+        "api-auth-logout": Spec("api", method="POST"),
+        # --- grids (issue 3)
+        # field roles are sent from the tree to their own grid
+        "grids:tree": Spec("page", ok_status=(200, 302)),
+        "grids:area": Spec("page", kwargs=code_of("area"), ok_status=(200, 302)),
+        "grids:grid": Spec("page", kwargs=code_of("grid")),
+        "grids:grids_export": Spec("page", export=True, query="?format=csv"),
+        "grids:grids_import": Spec("page", roles=MANAGERS),
+        "area-list": API,
+        "area-detail": Spec("api", kwargs=code_of("area")),
+        "grid-list": API,
+        "grid-detail": Spec("api", kwargs=code_of("grid")),
+        # --- forces (issue 3)
+        "policing:people": PAGE,
+        "policing:person": Spec("page", kwargs=obj_pk("person")),
+        "policing:person_create": Spec("page", roles=MANAGERS),
+        "policing:person_edit": Spec("page", kwargs=obj_pk("person"), roles=MANAGERS),
+        "policing:people_export": Spec("page", export=True, query="?format=xlsx"),
+        "policing:people_import": Spec("page", roles=MANAGERS),
+        "policing:assignments": PAGE,
+        "policing:assignment_create": Spec("page", roles=MANAGERS),
+        "policing:assignments_export": Spec("page", export=True, query="?format=csv"),
+        "policing:assignments_import": Spec("page", roles=MANAGERS),
+        "policing:assignment_handover": Spec(
+            "page", kwargs=obj_pk("assignment"), roles=MANAGERS
+        ),
+        "policing:assignment_end": Spec(
+            "page", kwargs=obj_pk("assignment"), roles=MANAGERS
+        ),
+        "policing:coverage": PAGE,
+        "person-list": API,
+        "person-detail": Spec("api", kwargs=obj_pk("person")),
+        "assignment-list": API,
+        "assignment-detail": Spec("api", kwargs=obj_pk("assignment")),
+        "assignment-end": Spec("api", kwargs=obj_pk("assignment"), method="POST"),
+        "assignment-handover": Spec("api", kwargs=obj_pk("assignment"), method="POST"),
+        "api-coverage": API,
+        # --- field work (issue 8)
+        "policing:activities": PAGE,
+        "policing:activity": Spec("page", kwargs=obj_pk("activity")),
+        "policing:activity_create": Spec("page", roles=RECORDERS),
+        "policing:activity_photo": Spec("page", kwargs=obj_pk("activity_photo")),
+        "policing:grid_activities": Spec("page", kwargs=obj_pk("grid", "grid_id")),
+        "policing:hazards": PAGE,
+        "policing:hazard": Spec("page", kwargs=obj_pk("hazard")),
+        "policing:hazard_create": Spec("page", roles=RECORDERS),
+        "policing:hazard_fix": Spec("page", kwargs=obj_pk("hazard"), method="POST"),
+        "policing:hazard_verify": Spec("page", kwargs=obj_pk("hazard"), method="POST"),
+        "policing:time_shares": PAGE,
+        "policing:time_entries": PAGE,
+        "policing:time_entry_create": Spec("page", roles=RECORDERS),
+        "policing:volunteers": PAGE,
+        "activity-list": API,
+        "activity-detail": Spec("api", kwargs=obj_pk("activity")),
+        "hazard-list": API,
+        "hazard-detail": Spec("api", kwargs=obj_pk("hazard")),
+        "hazard-fix": Spec("api", kwargs=obj_pk("hazard"), method="POST"),
+        "hazard-verify": Spec("api", kwargs=obj_pk("hazard"), method="POST"),
+        "time-entry-list": API,
+        "time-entry-detail": Spec("api", kwargs=obj_pk("time_entry")),
+        # --- integrations (issue 6)
+        "webhook-list": Spec("api", roles=ADMINS),
+        "webhook-detail": Spec("api", kwargs=obj_pk("webhook"), roles=ADMINS),
+        "api-export-disputes": Spec("api", export=False),
+    }
+)
+
+
 def register(name: str, spec: Spec) -> None:
     REGISTRY[name] = spec
 

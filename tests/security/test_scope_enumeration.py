@@ -163,6 +163,14 @@ def _check_persona(
                 failures.add(f"{route.name}: cannot build its URL for {key}")
                 continue
             in_scope = key in visible
+            if not allowed:
+                response = client.get(url)
+                if response.status_code == 200:
+                    failures.add(
+                        f"{route.name} GET {url} as {persona}: 200 for a role "
+                        "that may not use it"
+                    )
+                continue
             if spec.method == "POST":
                 if spec.kwargs and not in_scope:
                     response = client.post(url, {})

@@ -129,6 +129,90 @@ def _people(world: World) -> None:
 
 
 @builder
+def _fieldwork(world: World) -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from policing.models import Activity, ActivityPhoto, Assignment, Hazard, TimeEntry
+
+    now = timezone.now()
+    for key in ("g1", "g2", "g3"):
+        grid = world.grid(key)
+        person = world.obj("person", key)
+        world.put(
+            "assignment",
+            key,
+            Assignment.objects.create(
+                person=person,
+                grid=grid,
+                role=Assignment.Role.GRID_WORKER,
+                start_date=timezone.localdate() - dt.timedelta(days=30),
+            ),
+        )
+        activity = Activity.objects.create(
+            kind=Activity.Kind.PATROL,
+            grid=grid,
+            started_at=now - dt.timedelta(hours=3),
+            ended_at=now - dt.timedelta(hours=1),
+            recorded_by=person,
+            place=f"{grid.name}村委会",
+            notes=FORMULA,
+        )
+        activity.participants.set([person])
+        world.put("activity", key, activity)
+        photo = ActivityPhoto(activity=activity, content_type="image/png", size=8)
+        photo.file.save(f"{key}.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=True)
+        world.put("activity_photo", key, photo)
+        world.put(
+            "hazard",
+            key,
+            Hazard.objects.create(
+                grid=grid,
+                kind=Hazard.Kind.FIRE,
+                description=f"{grid.name}楼道堆放杂物",
+                place=FORMULA,
+                responsible_party=f"{grid.name}物业",
+                responsible_phone=PHONES[key],
+                reported_at=now - dt.timedelta(days=1),
+                due_at=now + dt.timedelta(days=3),
+            ),
+        )
+        world.put(
+            "time_entry",
+            key,
+            TimeEntry.objects.create(
+                person=person,
+                work_date=timezone.localdate(),
+                hours=Decimal("2.5"),
+                duty=TimeEntry.Duty.DUTY_SHIFT,
+                grid=grid,
+                description=f"{grid.name}值班",
+            ),
+        )
+
+
+@builder
+def _webhooks(world: World) -> None:
+    from integrations.models import WebhookSubscription
+
+    for key in ("g1", "g2", "g3"):
+        world.put(
+            "webhook",
+            key,
+            WebhookSubscription.objects.create(
+                url=f"https://hooks.example.org/{key}",
+                secret="s" * 32,
+                event_types=["dispute.created"],
+                area=world.grid(key),
+                description=f"{world.grid(key).name}回调",
+            ),
+        )
+
+
+@builder
 def _disputes(world: World) -> None:
     from disputes.models import Dispute, DisputeCategory
 
