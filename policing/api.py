@@ -143,17 +143,19 @@ class CoverageView(APIView):
         "grids, 1+X+N per grid) for the caller's scope, each with its gaps.",
     )
     def get(self, request: Request) -> Response:
-        from .views import narrowed_user
+        from grids.models import Area
 
         raw_on = request.query_params.get("on")
         on = parse_date(raw_on) if raw_on else timezone.localdate()
         if on is None:
             raise ValidationError({"on": ["Enter a date like 2025-01-31."]})
         within = request.query_params.get("within") or None
-        viewer = narrowed_user(request, within)
-        if viewer is None:
-            raise NotFound()
-        summary = coverage_summary(viewer, on=on)
+        area = None
+        if within:
+            area = Area.objects.visible_to(request.user).filter(code=within).first()
+            if area is None:
+                raise NotFound()
+        summary = coverage_summary(request.user, on=on, within=area)
         data = {
             "on": summary["on"],
             "within": within,
