@@ -79,6 +79,16 @@ class RuleResult:
         return data
 
 
+def parse_day(value: str | None) -> dt.date | None:
+    """A date from ``YYYY-MM-DD``; None when missing or not a real date."""
+    from django.utils.dateparse import parse_date
+
+    try:
+        return parse_date(value or "")
+    except ValueError:
+        return None
+
+
 def _today(on: dt.date | None) -> dt.date:
     return on or timezone.localdate()
 

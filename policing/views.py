@@ -11,14 +11,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from core.exceptions import DomainError
 from core.exports import read_table, table_response
 from grids.models import Area
 
-from .coverage import coverage_summary
+from .coverage import coverage_summary, parse_day
 from .filters import AssignmentFilter, PersonFilter
 from .forms import AssignmentForm, EndAssignmentForm, HandoverForm, PersonForm
 from .models import Assignment, Person
@@ -221,7 +220,7 @@ def within_area(request: HttpRequest, code: str | None) -> Area | None:
 
 
 def coverage(request: HttpRequest) -> HttpResponse:
-    on = parse_date(request.GET.get("on") or "") or timezone.localdate()
+    on = parse_day(request.GET.get("on")) or timezone.localdate()
     within = request.GET.get("within") or ""
     summary = coverage_summary(request.user, on=on, within=within_area(request, within))
     return render(
