@@ -63,6 +63,15 @@ def _page(request: HttpRequest, queryset: Any) -> Any:
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+def _grid_initial(request: HttpRequest) -> dict:
+    """``?grid=<id>`` preselects a grid the user can see (from a grid page)."""
+    grid_id = request.GET.get("grid", "")
+    if not grid_id.isdigit():
+        return {}
+    grid = Area.objects.visible_to(request.user).grids().filter(pk=grid_id).first()
+    return {"grid": grid} if grid else {}
+
+
 def _forbidden(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return render(
         request,
@@ -81,7 +90,12 @@ def activity_create(request: HttpRequest) -> HttpResponse:
         _require_role(request, RECORDERS)
     except NotAllowed as exc:
         return _forbidden(request, exc)
-    form = ActivityForm(request.POST or None, request.FILES or None, user=request.user)
+    form = ActivityForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=_grid_initial(request),
+        user=request.user,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             activity = form.record()
@@ -195,7 +209,7 @@ def hazard_create(request: HttpRequest) -> HttpResponse:
         _require_role(request, RECORDERS)
     except NotAllowed as exc:
         return _forbidden(request, exc)
-    initial = {}
+    initial = _grid_initial(request)
     activity_id = request.GET.get("activity", "")
     if activity_id.isdigit():
         activity = (
