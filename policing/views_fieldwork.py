@@ -307,7 +307,7 @@ def time_shares(request: HttpRequest) -> HttpResponse:
     month = _month(request)
     rows = officer_time_shares(request.user, month)
     show_all = request.GET.get("all") == "1"
-    listed = rows if show_all else [r for r in rows if r.below_target]
+    listed = rows if show_all else [r for r in rows if r.needs_attention]
     stations = [
         {"name": name, "rows": list(group)}
         for name, group in groupby(listed, key=lambda r: r.station_name)
@@ -326,6 +326,7 @@ def time_shares(request: HttpRequest) -> HttpResponse:
             "stations": stations,
             "counted": len(rows),
             "below": sum(1 for r in rows if r.below_target),
+            "nothing": sum(1 for r in rows if r.nothing_logged),
             "target": TARGET_SHARE,
             "show_all": show_all,
         },
