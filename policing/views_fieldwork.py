@@ -105,7 +105,8 @@ def activity_create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc.detail))
         else:
             messages.success(request, _("Field work recorded."))
-            return redirect("policing:grid_activities", grid_id=activity.grid_id)
+            # Back to the grid's page, where the new entry now shows.
+            return redirect("grids:grid", code=activity.grid.code)
     return render(request, "policing/fieldwork/activity_form.html", {"form": form})
 
 
