@@ -75,7 +75,7 @@ DEFINITIONS: dict[str, Definition] = {
         Definition(
             "resolution_rate",
             _("Resolution rate"),
-            _("Resolved ÷ accepted. Target: 95% or more."),
+            _("Resolved ÷ accepted. The target is at least 95 in 100."),
             "rate",
         ),
         Definition(
