@@ -414,6 +414,7 @@ def officer_coverage(area: Area, on: dt.date, child_length: int | None = None) -
         Assignment.objects.current(on)
         .filter(
             role=Assignment.Role.COMMUNITY_OFFICER,
+            person__active=True,
             grid__path__startswith=area.path,
         )
         .values_list("grid_id", flat=True)

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +22,7 @@ from grids.models import Area
 
 from . import tables
 from .definitions import DEFINITIONS, as_json
+from .forces import forces
 from .models import RollupState, ScoreWeights
 from .services import (
     CHILD_LEVELS,
@@ -196,6 +197,8 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
     }
     state = RollupState.objects.filter(name="disputes").first()
     context = {
+        "forces": forces(request.user, area, period.start, period.end),
+        "coverage_url": _coverage_url(area),
         "area": area,
         "period": period,
         "period_kinds": PERIOD_KINDS,
@@ -219,6 +222,13 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
         "rank_levels": _rank_levels(area),
     }
     return render(request, "dashboards/area.html", context)
+
+
+def _coverage_url(area: Area) -> str | None:
+    try:
+        return reverse("policing:coverage") + f"?within={area.code}"
+    except NoReverseMatch:
+        return None
 
 
 def _rank_levels(area: Area) -> list[str]:
@@ -294,6 +304,7 @@ def report(request: HttpRequest, code: str) -> HttpResponse:
         "risks": dash.by_risk(),
         "durations": dash.durations(),
         "coverage": dash.coverage(),
+        "forces": forces(request.user, area, period.start, period.end),
         "defs": DEFINITIONS,
         "generated_at": timezone.localtime(),
     }
