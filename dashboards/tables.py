@@ -52,7 +52,7 @@ def _values(row: dict, keys: list[str]) -> list[Any]:
 
 def _children(area: Area, period: Period) -> tuple[list[str], list[list[Any]]]:
     keys = [*FIGURE_COLUMNS, "open_now", "overdue_now"]
-    header = [_("Code"), _("Name"), *_labels(keys)]
+    header = [_("Area code"), _("Area name"), *_labels(keys)]
     rows = [
         [r["area"].code, r["area"].name, *_values(r, keys)]
         for r in Dashboard(area, period).children()
@@ -110,8 +110,8 @@ def _durations(area: Area, period: Period) -> tuple[list[str], list[list[Any]]]:
 
 def _grids(area: Area, period: Period) -> tuple[list[str], list[list[Any]]]:
     header = [
-        _("Code"),
-        _("Name"),
+        _("Area code"),
+        _("Area name"),
         _("Residents"),
         str(DEFINITIONS["collected"].label),
         str(DEFINITIONS["per_thousand"].label),
@@ -144,8 +144,8 @@ def _ranking(level: str) -> Callable[[Area, Period], tuple[list[str], list[list[
         ]
         header = [
             _("Rank"),
-            _("Code"),
-            _("Name"),
+            _("Area code"),
+            _("Area name"),
             str(DEFINITIONS["score"].label),
             *_labels(keys),
             str(DEFINITIONS["grids_with_officer"].label),

@@ -187,7 +187,8 @@ def test_the_children_export_as_csv_carries_the_figures(
     )
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     lines = [line.split(",") for line in text.strip().splitlines()]
-    assert lines[0][:4] == ["代码", "名称", "采集", "受理"]
+    assert "代码" in lines[0][0] and "名称" in lines[0][1]
+    assert lines[0][2:4] == ["采集", "受理"]
     by_code = {line[0]: line for line in lines[1:]}
     assert by_code[tree.township.code][2] == "10"
     assert by_code[tree.other_township.code][2] == "1"
