@@ -47,8 +47,8 @@
     var m = data.monthly;
     chart("chart-monthly", {
       tooltip: { trigger: "axis" },
-      legend: { data: [m.labels.collected, m.labels.resolved, m.labels.rate] },
-      grid: { left: 40, right: 50, bottom: 30, top: 40 },
+      legend: { bottom: 0, data: [m.labels.collected, m.labels.resolved, m.labels.rate] },
+      grid: { left: 40, right: 50, bottom: 60, top: 20 },
       xAxis: { type: "category", data: m.months },
       yAxis: [{ type: "value", minInterval: 1 }, { type: "value", max: 100, axisLabel: { formatter: "{value}%" } }],
       series: [
@@ -75,7 +75,7 @@
     });
     chart("chart-funnel", {
       tooltip: { trigger: "item", formatter: "{b}: {c}" },
-      series: [{ type: "funnel", sort: "descending", left: "10%", width: "80%", data: data.funnel, label: { formatter: "{b}: {c}" } }]
+      series: [{ type: "funnel", sort: "none", minSize: "10%", left: "10%", width: "80%", data: data.funnel, label: { formatter: "{b}: {c}" } }]
     });
   }
 
