@@ -180,7 +180,7 @@ def case_list_url(area: Area, period: Period | None, **filters: Any) -> str:
         base = reverse("disputes:list")
     except NoReverseMatch:
         base = "/disputes/"
-    params: list[tuple[str, Any]] = [("within", area.code)]
+    params: list[tuple[str, Any]] = [("subtree", area.code)]
     if period is not None:
         params += [
             ("created_after", period.start.isoformat()),
@@ -196,21 +196,23 @@ def case_list_url(area: Area, period: Period | None, **filters: Any) -> str:
 
 RESOLVED_STAGES = [S.FEEDBACK, S.FOLLOW_UP, S.CLOSED]
 
-# The case-list filter behind each figure (None: no list behind it).
+# The case-list filter behind each figure, in the parameters of the disputes
+# FilterSet (disputes/filters.py). Figures the FilterSet cannot select yet
+# (the level a case was resolved at or reached) have no list behind them.
 FIGURE_FILTERS: dict[str, dict[str, Any]] = {
     "collected": {},
+    "accepted": {
+        "stage": [s for s in Dispute.Stage.values if s not in (S.REJECTED, S.WITHDRAWN)]
+    },
     "rejected": {"stage": S.REJECTED},
     "withdrawn": {"stage": S.WITHDRAWN},
     "transferred": {"stage": S.TRANSFERRED},
     "resolved": {"stage": RESOLVED_STAGES},
     "closed": {"stage": S.CLOSED},
-    "resolved_grid": {"stage": RESOLVED_STAGES, "resolved_level": "grid"},
-    "resolved_village": {"stage": RESOLVED_STAGES, "resolved_level": "village"},
-    "reached_district": {"reached_level": "district"},
 }
 NOW_FILTERS: dict[str, dict[str, Any]] = {
-    "open_now": {"stage": list(Dispute.OPEN_STAGES)},
-    "overdue_now": {"overdue": 1},
+    "open_now": {"open": "true"},
+    "overdue_now": {"overdue": "true"},
 }
 
 
@@ -293,11 +295,19 @@ class Dashboard:
             r.pop("category_id"): r
             for r in self.stats().values("category_id").annotate(**_sums()).order_by()
         }
-        names = dict(
-            DisputeCategory.objects.filter(pk__in=rows).values_list("pk", "name")
-        )
+        names = {
+            pk: (code, name)
+            for pk, code, name in DisputeCategory.objects.filter(
+                pk__in=rows
+            ).values_list("pk", "code", "name")
+        }
         result = [
-            {"category_id": pk, "name": names.get(pk, str(pk)), **derive(r)}
+            {
+                "category_id": pk,
+                "code": names.get(pk, ("", ""))[0],
+                "name": names.get(pk, ("", str(pk)))[1],
+                **derive(r),
+            }
             for pk, r in rows.items()
         ]
         return sorted(result, key=lambda r: (-r["collected"], r["name"]))

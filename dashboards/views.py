@@ -136,7 +136,7 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
     risks = dash.by_risk()
     durations = dash.durations()
     for row in categories:
-        row["url"] = dash.figure_url("collected", category=row["category_id"])
+        row["url"] = dash.figure_url("collected", category=row["code"])
     for row in risks:
         row["url"] = dash.figure_url("collected", risk=row["risk"])
     grids = dash.grids()
@@ -172,7 +172,7 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
             {
                 "name": str(lvl_label),
                 "value": totals[f"resolved_{lvl}"],
-                "url": dash.figure_url("resolved", resolved_level=lvl),
+                "level": lvl,
             }
             for lvl, lvl_label in (
                 ("grid", _("Resolved in the grid")),

@@ -79,18 +79,16 @@ def test_the_district_dashboard_shows_figures_definitions_and_links(
     child_url = reverse("dashboards:area", args=[tree.township.code])
     assert f'href="{child_url}?' in html
     # a figure opens the filtered case list behind it
-    links = re.findall(r'data-figure-link="overdue_now"|href="(/disputes/[^"]+)"', html)
-    case_links = [link.replace("&amp;", "&") for link in links if link]
-    assert case_links
-    resolved = [
-        parse_qs(urlparse(u).query)
-        for u in case_links
-        if "stage=closed" in u and "resolved_level" not in u
-    ]
-    assert resolved[0]["within"] == [tree.district.code]
-    assert resolved[0]["created_after"] == ["2026-11-01"]
-    assert resolved[0]["created_before"] == ["2026-11-20"]
-    assert set(resolved[0]["stage"]) == {"feedback", "follow_up", "closed"}
+    resolved_url = next(
+        c["url"] for c in response.context["cards"] if c["key"] == "resolved"
+    )
+    assert f'href="{resolved_url}"'.replace("&", "&amp;") in html
+    query = parse_qs(urlparse(resolved_url).query)
+    assert urlparse(resolved_url).path == reverse("disputes:list")
+    assert query["subtree"] == [tree.district.code]
+    assert query["created_after"] == ["2026-11-01"]
+    assert query["created_before"] == ["2026-11-20"]
+    assert set(query["stage"]) == {"feedback", "follow_up", "closed"}
 
 
 def test_no_inline_script_code(client, tree, personas, dataset):
@@ -280,3 +278,28 @@ def test_stats_api_rejects_a_bad_period(client, tree, personas):
     response = client.get("/api/v1/stats/", {"from": "2026-13-01"})
     assert response.status_code == 400
     assert "detail" in response.json()
+
+
+def test_each_figure_link_lists_exactly_the_cases_it_counts(
+    client, tree, personas, dataset, frozen
+):
+    """The case list behind a figure (same FilterSet as the disputes API)
+    holds as many cases as the figure says."""
+    client.force_login(personas.district)
+    for area in (tree.district, tree.township, tree.village):
+        response = client.get(reverse("dashboards:area", args=[area.code]), MONTH)
+        cards = response.context["cards"] + response.context["apart"]
+        linked = [c for c in cards if c["url"]]
+        assert {c["key"] for c in linked} >= {
+            "collected",
+            "accepted",
+            "resolved",
+            "open_now",
+            "overdue_now",
+            "rejected",
+        }
+        for card in linked:
+            query = urlparse(card["url"]).query
+            api = client.get(f"/api/v1/disputes/?{query}&page_size=500")
+            assert api.status_code == 200, card["url"]
+            assert len(api.json()["results"]) == card["value"], (area.code, card["key"])

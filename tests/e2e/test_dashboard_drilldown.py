@@ -59,7 +59,7 @@ def test_district_to_village_to_the_case_list(page, live_server, tree, personas,
     url = urlparse(page.url)
     assert url.path == "/disputes/"
     query = parse_qs(url.query)
-    assert query["within"] == [tree.village.code]
+    assert query["subtree"] == [tree.village.code]
     today = timezone.localdate()
     assert query["created_after"] == [today.replace(day=1).isoformat()]
     assert query["created_before"] == [today.isoformat()]
