@@ -4,6 +4,7 @@ the dashboard's SQL never touches the disputes table."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import time_machine
 from django.db import connection
@@ -157,6 +158,7 @@ def test_the_dashboard_sql_does_not_grow_with_the_cases(
     client, tree, personas, dataset, make_case
 ):
     with time_machine.travel(NOW, tick=False):
+        _dashboard_sql(client, personas.district, tree.district)  # warm caches
         first = _dashboard_sql(client, personas.district, tree.district)
         assert not [q for q in first if '"disputes_dispute"' in q]
         # Forty more cases on more days, categories and colours.
@@ -175,7 +177,12 @@ def test_the_dashboard_sql_does_not_grow_with_the_cases(
                 )
         refresh(now=NOW)
         second = _dashboard_sql(client, personas.district, tree.district)
-    assert len(second) == len(first)
+
+    def shape(q: str) -> str:
+        return re.sub(r"IN \(N(, N)*\)", "IN (...)", re.sub(r"\d+", "N", q))
+
+    # the same statements, only the values in IN lists differ
+    assert sorted(map(shape, second)) == sorted(map(shape, first))
     assert not [q for q in second if '"disputes_dispute"' in q]
     # The rows read are summary rows: at most one per grid, day, category and
     # colour in the period, however many cases each holds.
