@@ -261,6 +261,16 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# One name per choice set shared by several fields (disputes).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "DisputeStageEnum": "disputes.models.Dispute.Stage",
+        "DisputeLevelEnum": "disputes.models.Level",
+        "PartyRoleEnum": "disputes.models.Party.Role",
+        "AccountRoleEnum": "core.models.Role",
+    }
+)
+
 PHONENUMBER_DEFAULT_REGION = "CN"
 PHONENUMBER_DB_FORMAT = "E164"
 
