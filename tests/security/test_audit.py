@@ -264,6 +264,9 @@ BULK_ALLOWED = {
     ("policing/seed.py", "*"),
     ("integrations/idempotency.py", "*"),
     ("integrations/webhooks.py", "*"),
+    # marking one's own notifications read
+    ("disputes/api.py", "NotificationViewSet"),
+    ("disputes/views.py", "notification_read"),
 }
 QUERYSET_METHODS = {"filter", "exclude", "all", "select_for_update", "objects"}
 
