@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, pagination
+from rest_framework import exceptions, pagination, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -57,3 +57,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif not (isinstance(data, dict) and "detail" in data):
         response.data = {"detail": _flatten(data)}
     return response
+
+
+class MaskedPhoneField(serializers.CharField):
+    """A phone number written in clear and read masked (``139****0000``)."""
+
+    def to_representation(self, value: Any) -> str:
+        from .crypto import mask_phone
+
+        return mask_phone(value)

@@ -199,6 +199,9 @@ class HazardForm(BootstrapMixin, forms.ModelForm):
         widgets = {
             "due_at": DateTimeInput(),
             "description": forms.Textarea(attrs={"rows": 3}),
+            "responsible_phone": forms.TextInput(
+                attrs={"inputmode": "tel", "maxlength": 30}
+            ),
         }
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

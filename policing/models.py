@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from core.crypto import EncryptedTextField
 from core.exceptions import Conflict, DomainError, InvalidTransition
 
 if TYPE_CHECKING:
@@ -887,9 +888,8 @@ class Hazard(models.Model):
         max_length=200,
         help_text=_("Who must fix it: an owner, an enterprise, a department."),
     )
-    responsible_phone = models.CharField(
-        _("responsible party's phone"), max_length=30, blank=True
-    )
+    # A resident's or an enterprise's phone: encrypted at rest, shown masked.
+    responsible_phone = EncryptedTextField(_("responsible party's phone"), blank=True)
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.OPEN
     )

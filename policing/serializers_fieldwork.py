@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api import MaskedPhoneField
 from grids.models import Area
 
 from .forms_fieldwork import people_for
@@ -133,6 +134,9 @@ class HazardSerializer(serializers.ModelSerializer):
     grid = VisibleGridField()
     grid_name = serializers.CharField(source="grid.name", read_only=True)
     is_overdue = serializers.SerializerMethodField()
+    responsible_phone = MaskedPhoneField(
+        required=False, allow_blank=True, max_length=30
+    )
 
     class Meta:
         model = Hazard

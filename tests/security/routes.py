@@ -74,6 +74,11 @@ class Spec:
     query: str = ""
     ok_status: tuple[int, ...] = (200,)
     note: str = ""
+    # Reference data the same for everyone: no other-area check.
+    unscoped: bool = False
+    # The persona's own object (``world.own[persona][name]``): another
+    # account's answers 404.
+    own: str = ""
 
 
 def obj_pk(name: str, arg: str = "pk") -> Callable[[Any, str], dict[str, Any]]:
@@ -198,6 +203,72 @@ REGISTRY.update(
         "webhook-list": Spec("api", roles=ADMINS),
         "webhook-detail": Spec("api", kwargs=obj_pk("webhook"), roles=ADMINS),
         "api-export-disputes": Spec("api", export=False),
+    }
+)
+
+
+def dispute_act(slug: str) -> Callable[[Any, str], dict[str, Any]]:
+    def build(world: Any, key: str) -> dict[str, Any]:
+        return {"pk": world.obj("dispute", key).pk, "slug": slug}
+
+    return build
+
+
+def category_code(world: Any, key: str) -> dict[str, Any]:
+    return {"code": world.obj("category", key).code}
+
+
+def own_pk(world: Any, key: str) -> dict[str, Any]:  # replaced per persona
+    return {"pk": 0}
+
+
+DISPUTE = obj_pk("dispute")
+REGISTRY.update(
+    {
+        # --- disputes (issue 4)
+        "disputes:list": PAGE,
+        "disputes:intake": Spec("page", roles=EVERYONE - LEADERS),
+        "disputes:my_work": PAGE,
+        "disputes:detail": Spec("page", kwargs=DISPUTE),
+        "disputes:act": Spec("page", kwargs=dispute_act("escalate"), method="POST"),
+        "disputes:add_attachments": Spec("page", kwargs=DISPUTE, method="POST"),
+        "disputes:attachment": Spec("page", kwargs=obj_pk("attachment")),
+        "disputes:notifications": PAGE,
+        "disputes:notifications_read_all": Spec("page", method="POST"),
+        "disputes:notification_read": Spec(
+            "page", kwargs=own_pk, method="POST", own="notification"
+        ),
+        "dispute-list": API,
+        "dispute-detail": Spec("api", kwargs=DISPUTE),
+        "dispute-events": Spec("api", kwargs=DISPUTE),
+        "dispute-category-list": Spec("api", unscoped=True),
+        "dispute-category-detail": Spec("api", kwargs=category_code, unscoped=True),
+        "whistle-list": API,
+        "whistle-detail": Spec("api", kwargs=obj_pk("whistle")),
+        "whistle-report-in": Spec("api", kwargs=obj_pk("whistle"), method="POST"),
+        "notification-list": API,
+        "notification-detail": Spec("api", kwargs=own_pk, own="notification"),
+        "notification-read": Spec(
+            "api", kwargs=own_pk, method="POST", own="notification"
+        ),
+        "notification-read-all": Spec("api", method="POST"),
+        **{
+            f"dispute-{action}": Spec("api", kwargs=DISPUTE, method="POST")
+            for action in (
+                "acknowledge-feedback",
+                "assign",
+                "consult",
+                "escalate",
+                "follow-up",
+                "reject",
+                "report-in",
+                "resolve",
+                "return",
+                "transfer",
+                "whistle",
+                "withdraw",
+            )
+        },
     }
 )
 

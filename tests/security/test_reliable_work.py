@@ -171,9 +171,14 @@ def test_domain_code_enqueues_tasks_only_on_commit():
     Tasks enqueuing further tasks (outside any request transaction) and beat
     are exempt: they live in tasks.py."""
     offenders = []
+    # The admin's replay action runs outside any transaction (changelist
+    # actions are not atomic) after its rows are written.
+    allowed = {"integrations/admin.py"}
     for app in PROJECT_APPS:
         for path in sorted((BASE_DIR / app).rglob("*.py")):
             if path.name == "tasks.py" or "migrations" in path.parts:
+                continue
+            if str(path.relative_to(BASE_DIR)) in allowed:
                 continue
             offenders += _enqueue_calls_outside_on_commit(path)
     assert not offenders, "enqueued outside transaction.on_commit: " + ", ".join(

@@ -156,7 +156,12 @@ def _check_persona(
         if spec is None or spec.kind in {"open", "admin"}:
             continue
         allowed = persona in spec.roles
-        keys = ("g1", "g2", "g3") if spec.kwargs else (visible[0],)
+        if spec.own:
+            _check_own(failures, world, persona, client, route, spec)
+            continue
+        keys = (
+            ("g1", "g2", "g3") if spec.kwargs and not spec.unscoped else (visible[0],)
+        )
         for key in keys:
             url = url_for(route, spec, world, key)
             if url is None:
@@ -224,6 +229,26 @@ def _check_persona(
                     failures.add(
                         f"{route.name} as {persona}: export left no audit record"
                     )
+
+
+def _check_own(failures, world, persona, client, route, spec) -> None:  # type: ignore[no-untyped-def]
+    """Routes over one account's own objects: another account's answers 404."""
+    other = "outsider" if persona != "outsider" else "township"
+    theirs = world.own[other][spec.own].pk
+    url = reverse(route.name, kwargs={"pk": theirs})
+    response = client.post(url) if spec.method == "POST" else client.get(url)
+    if response.status_code != 404:
+        failures.add(
+            f"{route.name} {spec.method} {url} as {persona}: another account's "
+            f"object answered {response.status_code}, expected 404"
+        )
+    if spec.method == "GET":
+        mine = world.own[persona][spec.own].pk
+        response = client.get(reverse(route.name, kwargs={"pk": mine}))
+        if response.status_code not in spec.ok_status:
+            failures.add(
+                f"{route.name} GET own object as {persona}: {response.status_code}"
+            )
 
 
 def _is_number(text: str) -> bool:

@@ -43,6 +43,8 @@ class World:
     objects: dict[str, dict[str, Any]] = field(
         default_factory=lambda: {"g1": {}, "g2": {}, "g3": {}}
     )
+    # Objects that belong to one account (notifications), by persona.
+    own: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def grid(self, key: str) -> Any:
         return {
@@ -214,7 +216,18 @@ def _webhooks(world: World) -> None:
 
 @builder
 def _disputes(world: World) -> None:
-    from disputes.models import Dispute, DisputeCategory
+    import datetime as dt
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from disputes.models import (
+        Attachment,
+        Dispute,
+        DisputeCategory,
+        Notification,
+        Whistle,
+    )
 
     # After a transactional test's flush the reference data is gone.
     category = DisputeCategory.objects.order_by("pk").first() or (
@@ -243,6 +256,40 @@ def _disputes(world: World) -> None:
         world.put("dispute", key, case)
         world.put("party", key, case.parties.order_by("pk").first())
         world.put("event", key, case.events.order_by("pk").first())
+        world.put("category", key, category)
+        attachment = Attachment(
+            dispute=case, content_type="image/png", size=8, original_name="x.png"
+        )
+        attachment.file.save(f"{key}.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=True)
+        world.put("attachment", key, attachment)
+        world.put(
+            "whistle",
+            key,
+            Whistle.objects.create(
+                dispute=case,
+                grid=grid,
+                reason=f"{grid.name}需民警到场",
+                report_in_deadline=timezone.now() + dt.timedelta(hours=2),
+            ),
+        )
+    # Notifications belong to one account each.
+    for persona in (
+        "grid_worker",
+        "officer",
+        "village",
+        "township",
+        "district",
+        "leader",
+        "admin",
+        "outsider",
+    ):
+        world.own[persona] = {
+            "notification": Notification.objects.create(
+                recipient=world.persona_user(persona),
+                kind="test",
+                title=f"{persona}的通知",
+            )
+        }
 
 
 def build_world(tree: Any, personas: Any) -> World:
