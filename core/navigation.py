@@ -71,6 +71,20 @@ NAV_ITEMS: list[NavItem] = [
         _("Safety hazards and their rectification."),
     ),
     NavItem(
+        "policing:time_shares",
+        _("Officers' time"),
+        frozenset(CENTERS | LEADERS | ADMINS | {Role.COMMUNITY_OFFICER}),
+        "clock-history",
+        _("Officers' hours in their own grids against the 50% target."),
+    ),
+    NavItem(
+        "policing:volunteers",
+        _("Volunteers"),
+        frozenset(CENTERS | LEADERS | ADMINS | VOLUNTEER),
+        "award",
+        _("Volunteer police hours and activities, for recognition."),
+    ),
+    NavItem(
         "grids:tree",
         _("Areas and grids"),
         frozenset(PEOPLE_ROLES),
