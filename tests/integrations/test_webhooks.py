@@ -321,3 +321,19 @@ def test_people_without_the_role_cannot_manage_webhooks(token_client, personas):
     response = token_client(personas.district).get("/api/v1/webhooks/")
     assert response.status_code == 403
     assert response.json()["detail"]
+
+
+def test_a_recorded_case_reaches_the_subscriber(tree, receiver, make_case, personas):
+    subscribe(
+        tree.township, receiver.url, types=["dispute.created", "dispute.stage_changed"]
+    )
+    case = make_case()
+    case.escalate(by=personas.grid_worker, reason="需村级研判")
+    deliver_webhooks_task()
+    events = [(seen["event"], seen["body"]["data"]["number"]) for seen in receiver.seen]
+    assert events == [
+        ("dispute.created", case.number),
+        ("dispute.stage_changed", case.number),
+    ]
+    assert all(seen["valid"] for seen in receiver.seen)
+    assert receiver.seen[1]["body"]["data"]["to_stage"] == "village_review"
