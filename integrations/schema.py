@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import schema_examples
 from .idempotency import PREFIX, describe_header
 
 ERROR_SCHEMA = {
@@ -138,6 +139,7 @@ def add_contract(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         for method, operation in item.items():
             if method not in {"get", "post", "put", "patch", "delete"}:
                 continue
+            schema_examples.apply(operation, method, url)
             if not operation.get("description"):
                 operation["description"] = DESCRIPTIONS.get(
                     (method, url), operation.get("summary", "")
