@@ -177,3 +177,30 @@ def test_the_admin_issues_a_token_for_a_service_account(client, personas, servic
     token = AuthToken.objects.get(user=service)
     assert token.token_key in text
     assert service.role == Role.INTEGRATION
+
+
+def test_the_integration_admin_pages_open(client, personas, service):
+    client.force_login(personas.admin)
+    for page in (
+        "/admin/integrations/serviceaccount/",
+        f"/admin/integrations/serviceaccount/{service.pk}/change/",
+        "/admin/integrations/serviceaccount/add/",
+        "/admin/knox/authtoken/",
+        "/admin/knox/authtoken/add/",
+        "/admin/integrations/webhooksubscription/",
+        "/admin/integrations/webhooksubscription/add/",
+        "/admin/integrations/webhookdelivery/",
+        "/admin/integrations/outboxevent/",
+        "/admin/integrations/idempotencykey/",
+    ):
+        assert client.get(page).status_code == 200, page
+
+
+def test_revoking_in_the_admin_ends_the_token(client, personas, service, token_client):
+    api = token_client()
+    client.force_login(personas.admin)
+    client.post(
+        "/admin/integrations/serviceaccount/",
+        {"action": "revoke_tokens", "_selected_action": [service.pk]},
+    )
+    assert api.get(WEBHOOKS).status_code == 401
