@@ -65,19 +65,16 @@ class Sweep:
 
     # Phase 1
     def mark(self, now: dt.datetime) -> int:
-        due = self.due(now).filter(**{f"{self.mark_field}__isnull": True})
-        ids = list(due.values_list("pk", flat=True)[: BATCH_SIZE * 20])
-        if not ids:
-            return 0
-        marked = 0
-        manager = self.model()._default_manager
-        for start in range(0, len(ids), BATCH_SIZE):
-            chunk = ids[start : start + BATCH_SIZE]
-            # Conditional: only rows nobody marked in the meantime.
-            marked += manager.filter(
-                pk__in=chunk, **{f"{self.mark_field}__isnull": True}
-            ).update(**{self.mark_field: now, **self.extra_marks})
-        return marked
+        """One conditional, set-based UPDATE: ``UPDATE ... SET mark = now WHERE
+        pk IN (due rows) AND mark IS NULL``. A row another run marked first
+        fails the condition and is left alone."""
+        unmarked = {f"{self.mark_field}__isnull": True}
+        due = self.due(now).filter(**unmarked).values("pk")
+        return (
+            self.model()
+            ._default_manager.filter(pk__in=due, **unmarked)
+            .update(**{self.mark_field: now, **self.extra_marks})
+        )
 
     # Phase 2
     def unhandled(self, now: dt.datetime) -> QuerySet:

@@ -246,6 +246,16 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# One name per choice set shared by several fields (disputes).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "DisputeStageEnum": "disputes.models.Dispute.Stage",
+        "DisputeLevelEnum": "disputes.models.Level",
+        "PartyRoleEnum": "disputes.models.Party.Role",
+        "AccountRoleEnum": "core.models.Role",
+    }
+)
+
 PHONENUMBER_DEFAULT_REGION = "CN"
 PHONENUMBER_DB_FORMAT = "E164"
 
@@ -266,12 +276,13 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or (
     f"redis://{REDIS_URL.split('://', 1)[1]}" if REDIS_URL else "filesystem://"
 )
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
 else:
