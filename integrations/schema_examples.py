@@ -88,7 +88,7 @@ ACTIONS: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "acknowledge-feedback": (
         "The next level down confirms the feedback; after the grid, follow-up.",
-        {},
+        {"note": "村级已告知当事人"},
     ),
     "follow-up": (
         "The follow-up visit: satisfied closes the case, not satisfied reopens it "
@@ -104,12 +104,22 @@ ACTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         {"to": "人民法院", "reason": "诉调对接"},
     ),
     "withdraw": ("The applicant withdrew the case.", {"reason": "当事人撤回"}),
-    "assign": ("Give the case to a person to handle.", {"person": 12}),
+    "assign": (
+        "Give the case to a person to handle.",
+        {"person": 12, "note": "请周警官跟进"},
+    ),
     "whistle": (
         "Summon the grid's officer and named departments, with a report-in deadline.",
-        {"departments": ["司法所"], "report_in_minutes": 30},
+        {
+            "reason": "红色风险，立即到场",
+            "departments": ["司法所"],
+            "report_in_deadline": "2026-11-30T10:00:00+08:00",
+        },
     ),
-    "report-in": ("A summoned party reports in.", {"note": "已到场"}),
+    "report-in": (
+        "A summoned party reports in (the summons id from the whistle).",
+        {"summons": 31, "note": "已到场"},
+    ),
     "consult": (
         "Record a township joint consultation: departments present and conclusions.",
         {"departments": ["司法所", "派出所"], "conclusions": "分头做双方工作"},
@@ -126,8 +136,9 @@ def known_examples() -> dict[tuple[str, str], dict[str, Any]]:
     found: dict[tuple[str, str], dict[str, Any]] = {
         ("get", "/api/v1/disputes/"): {
             "description": "Cases in the caller's scope, newest first, with "
-            "filters (stage, risk, category, area, overdue, dates) and a cursor: "
-            "follow `next` until it is null.",
+            "filters (stage, risk, category, subtree, overdue, open, "
+            "created_after, created_before, q) and a cursor: follow `next` until "
+            "it is null.",
             "response": {**page, "results": [CASE]},
         },
         ("post", "/api/v1/disputes/"): {
@@ -190,7 +201,8 @@ def known_examples() -> dict[tuple[str, str], dict[str, Any]]:
         found[("post", f"/api/v1/disputes/{{id}}/{slug}/")] = {
             "description": description
             + " Answers the case as it is now; 409 when the current stage does "
-            "not allow it or another action changed the case first.",
+            "not allow it or another action changed the case first (send the "
+            "case's `version` to be sure you act on what you saw).",
             "request": body,
             "response": ESCALATED if slug == "escalate" else CASE,
         }

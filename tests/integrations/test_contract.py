@@ -76,7 +76,7 @@ def test_every_operation_has_a_description_and_every_post_the_idempotency_header
 
 @schema.parametrize()
 @settings(
-    max_examples=8,
+    max_examples=5,
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
