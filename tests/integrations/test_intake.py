@@ -74,6 +74,12 @@ def test_a_case_outside_the_accounts_scope_is_refused(token_client, tree):
     connection.vendor != "postgresql", reason="simultaneous requests need PostgreSQL"
 )
 def test_simultaneous_pushes_of_one_reference_create_one_case(token_client, tree):
+    from disputes.models import DisputeCategory
+
+    # An earlier transactional test may have flushed the seeded categories.
+    DisputeCategory.objects.get_or_create(
+        code="neighbours", defaults={"name": "邻里纠纷"}
+    )
     clients = [token_client() for _ in range(4)]
     barrier = threading.Barrier(len(clients))
     answers: list[tuple[int, int]] = []
