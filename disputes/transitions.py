@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.log import audited_update
 from core.exceptions import (
     Conflict,
     DomainError,
@@ -288,8 +289,8 @@ def perform(
         fields["version"] = current.version + 1
         # The version check makes the save conditional: where row locks do not
         # exist (SQLite) or were skipped, a concurrent winner makes this 0 rows.
-        updated = Dispute.objects.filter(pk=current.pk, version=current.version).update(
-            **fields
+        updated = audited_update(
+            Dispute.objects.filter(pk=current.pk, version=current.version), **fields
         )
         if updated != 1:
             raise Conflict(_("The case changed while you were acting. Reload it."))
@@ -719,9 +720,12 @@ def report_in(summons: WhistleSummons, *, by: User, note: str = "") -> WhistleSu
         if not may_report_in(by, current):
             raise NotAllowed(_("Only the summoned party reports in."))
         now = timezone.now()
-        updated = WhistleSummons.objects.filter(
-            pk=current.pk, reported_in_at__isnull=True
-        ).update(reported_in_at=now, reported_in_by=by, note=note)
+        updated = audited_update(
+            WhistleSummons.objects.filter(pk=current.pk, reported_in_at__isnull=True),
+            reported_in_at=now,
+            reported_in_by=by,
+            note=note,
+        )
         if updated != 1:
             raise Conflict(_("This summons changed while you were acting."))
         current.reported_in_at, current.reported_in_by, current.note = now, by, note
@@ -740,7 +744,7 @@ def report_in(summons: WhistleSummons, *, by: User, note: str = "") -> WhistleSu
         if whistle_.dispute_id:
             case = whistle_.dispute
             # The timeline records it; the stage does not move.
-            Dispute.objects.filter(pk=case.pk).update(version=case.version + 1)
+            audited_update(Dispute.objects.filter(pk=case.pk), version=case.version + 1)
             DisputeEvent.objects.create(
                 dispute=case,
                 actor=by,
