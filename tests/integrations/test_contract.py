@@ -56,6 +56,9 @@ def test_the_docs_page_loads_its_assets_from_our_static_files(client, settings):
         assert source.startswith("/"), source  # nothing from a CDN
         if source.startswith(settings.STATIC_URL):
             assert finders.find(source.removeprefix(settings.STATIC_URL)), source
+    policy = page.get("Content-Security-Policy", "")
+    if policy:  # the script and styles above satisfy "script-src 'self'"
+        assert "'unsafe-inline'" not in policy.split("script-src", 1)[1].split(";")[0]
     script = client.get("/api/docs/?script=")
     assert script["Content-Type"].startswith("application/javascript")
     assert "/api/schema/" in script.content.decode()

@@ -204,3 +204,30 @@ def test_revoking_in_the_admin_ends_the_token(client, personas, service, token_c
         {"action": "revoke_tokens", "_selected_action": [service.pk]},
     )
     assert api.get(WEBHOOKS).status_code == 401
+
+
+def test_a_role_that_needs_a_second_factor_gives_its_code_for_a_token(personas):
+    import pyotp
+
+    from core.models import SecurityPolicy, TOTPDevice
+
+    SecurityPolicy(totp_required_roles=["township_staff"]).save()
+    login = {"username": "township", "password": PASSWORD}
+    client = APIClient()
+    not_enrolled = client.post("/api/v1/auth/token/", login, format="json")
+    assert not_enrolled.status_code == 403
+    assert not_enrolled.json()["detail"]
+
+    secret = pyotp.random_base32()
+    TOTPDevice.objects.create(
+        user=personas.township, secret=secret, confirmed_at=timezone.now()
+    )
+    without_code = client.post("/api/v1/auth/token/", login, format="json")
+    assert without_code.status_code == 401
+    with_code = client.post(
+        "/api/v1/auth/token/",
+        {**login, "otp": pyotp.TOTP(secret).now()},
+        format="json",
+    )
+    assert with_code.status_code == 200
+    assert with_code.json()["token"]
