@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -97,6 +98,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     search_fields = ("url", "description", "area__code", "area__name")
     autocomplete_fields = ("area",)
     readonly_fields = ("created_by", "created_at")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_model(
         self, request: HttpRequest, obj: Any, form: Any, change: bool
@@ -161,7 +163,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
             count += 1
         from .tasks import deliver_webhooks_task
 
-        deliver_webhooks_task.delay()
+        transaction.on_commit(deliver_webhooks_task.delay)
         self.message_user(
             request,
             ngettext(

@@ -74,13 +74,23 @@ class TokenLoginView(APIView):
             "Failed attempts count towards the login lockout: after "
             f"{settings.AXES_FAILURE_LIMIT} failures the account is locked for a "
             "while and this answers 429. Service accounts get their tokens from "
-            "an administrator instead."
+            "an administrator instead. Accounts whose role must use a second "
+            "factor also send `otp`, the code of their authenticator app."
         ),
         request=TokenRequestSerializer,
         responses={
             200: TokenSerializer,
             400: ERRORS[400],
-            401: OpenApiResponse(DetailSerializer, description="Wrong credentials."),
+            401: OpenApiResponse(
+                DetailSerializer,
+                description="Wrong credentials, or the second-factor code is "
+                "missing or wrong.",
+            ),
+            403: OpenApiResponse(
+                DetailSerializer,
+                description="The role requires a second factor the account has "
+                "not enrolled.",
+            ),
             429: OpenApiResponse(
                 DetailSerializer, description="Locked out or rate limited."
             ),
@@ -136,6 +146,9 @@ class TokenLoginView(APIView):
                 status=status.HTTP_401_UNAUTHORIZED,
                 headers={"WWW-Authenticate": "Token"},
             )
+        refused = second_factor_refusal(user, serializer.validated_data.get("otp", ""))
+        if refused is not None:
+            return refused
         token, key = issue_token(user)
         return Response(
             TokenSerializer(
@@ -148,6 +161,29 @@ class TokenLoginView(APIView):
                 }
             ).data
         )
+
+
+def second_factor_refusal(user: Any, code: str) -> Response | None:
+    """A token is a login: accounts whose role must use a second factor give
+    its code too (the same rule as the login page)."""
+    from core.models import SecurityPolicy, TOTPDevice
+    from core.twofactor import check_code
+
+    if not SecurityPolicy.current().requires_totp(user):
+        return None
+    device = TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
+    if device is None:
+        return Response(
+            {"detail": _("Enrol a second factor before using the API.")},
+            status=status.HTTP_403_FORBIDDEN,
+        )
+    if not code or not check_code(device, code.strip()):
+        return Response(
+            {"detail": _("Give the current code of your authenticator app (otp).")},
+            status=status.HTTP_401_UNAUTHORIZED,
+            headers={"WWW-Authenticate": "Token"},
+        )
+    return None
 
 
 class LogoutView(APIView):

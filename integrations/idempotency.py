@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -36,6 +37,8 @@ MAX_KEY_LENGTH = 255
 # server errors are transient: the key is released so that a retry runs again.
 NOT_STORED = {401, 403, 409, 429}
 REPLAYED_HEADERS = ("Content-Type", "Location")
+# An in-flight key older than this belongs to a request whose process died.
+ABANDONED_AFTER = timedelta(minutes=5)
 
 
 def _problem(status: int, detail: str) -> JsonResponse:
@@ -104,7 +107,7 @@ class IdempotencyMiddleware:
         return response
 
     def _begin(
-        self, user: Any, key: str, request: HttpRequest, print_: str
+        self, user: Any, key: str, request: HttpRequest, print_: str, retry: bool = True
     ) -> IdempotencyKey | HttpResponse:
         try:
             # Its own committed transaction: the row must be visible to a
@@ -137,6 +140,12 @@ class IdempotencyMiddleware:
                 ),
             )
         if existing.state == IdempotencyKey.State.IN_FLIGHT:
+            if retry and existing.created_at < timezone.now() - ABANDONED_AFTER:
+                # Its process died mid-request: release the key and run again.
+                IdempotencyKey.objects.filter(
+                    pk=existing.pk, state=IdempotencyKey.State.IN_FLIGHT
+                ).delete()
+                return self._begin(user, key, request, print_, retry=False)
             return _problem(
                 409,
                 _(

@@ -199,8 +199,11 @@ class WebhookSubscription(models.Model):
 class WebhookDeliveryQuerySet(models.QuerySet):
     # Queries
     def due(self, now: Any) -> WebhookDeliveryQuerySet:
+        # A paused subscription's deliveries wait (until their 24 hours end).
         return self.filter(
-            state=WebhookDelivery.State.PENDING, next_attempt_at__lte=now
+            state=WebhookDelivery.State.PENDING,
+            next_attempt_at__lte=now,
+            subscription__active=True,
         )
 
 

@@ -15,6 +15,15 @@ from .models import OutboxEvent, WebhookSubscription
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=128, style={"input_type": "password"})
+    otp = serializers.CharField(
+        max_length=6,
+        required=False,
+        allow_blank=True,
+        help_text=_(
+            "The six digits of the authenticator app, for accounts whose role "
+            "must use a second factor."
+        ),
+    )
 
 
 class TokenSerializer(serializers.Serializer):

@@ -86,8 +86,14 @@ def fan_out(*, limit: int = 500) -> int:
     created = 0
     with transaction.atomic():
         events = OutboxEvent.objects.filter(dispatched_at__isnull=True).order_by("id")
-        if transaction.get_connection().features.has_select_for_update_skip_locked:
-            events = events.select_for_update(skip_locked=True)
+        features = transaction.get_connection().features
+        if features.has_select_for_update_skip_locked:
+            # Overlapping runs take different events; only the outbox rows are
+            # locked, not the areas joined to them.
+            events = events.select_for_update(
+                skip_locked=True,
+                of=("self",) if features.has_select_for_update_of else (),
+            )
         events = list(events.select_related("area")[:limit])
         if not events:
             return 0

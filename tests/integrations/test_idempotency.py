@@ -165,3 +165,27 @@ def test_two_simultaneous_requests_with_one_key_run_once(
     third = client_b.post(URL, body(tree), format="json", HTTP_IDEMPOTENCY_KEY="k-race")
     assert third.status_code == 201
     assert third["Idempotent-Replayed"] == "true"
+
+
+def test_a_key_abandoned_in_flight_by_a_dead_process_is_released(
+    token_client, tree, service
+):
+    import json
+
+    payload = json.dumps(body(tree)).encode()
+    request = RequestFactory().post(URL, payload, content_type="application/json")
+    IdempotencyKey.objects.create(
+        user=service,
+        key="k-dead",
+        method="POST",
+        path=URL,
+        fingerprint=fingerprint(request),
+    )
+    IdempotencyKey.objects.filter(key="k-dead").update(
+        created_at=timezone.now() - timedelta(minutes=10)
+    )
+    response = token_client().post(
+        URL, payload, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-dead"
+    )
+    assert response.status_code == 201
+    assert IdempotencyKey.objects.get(key="k-dead").state == IdempotencyKey.State.DONE

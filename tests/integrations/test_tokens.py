@@ -177,3 +177,57 @@ def test_the_admin_issues_a_token_for_a_service_account(client, personas, servic
     token = AuthToken.objects.get(user=service)
     assert token.token_key in text
     assert service.role == Role.INTEGRATION
+
+
+def test_the_integration_admin_pages_open(client, personas, service):
+    client.force_login(personas.admin)
+    for page in (
+        "/admin/integrations/serviceaccount/",
+        f"/admin/integrations/serviceaccount/{service.pk}/change/",
+        "/admin/integrations/serviceaccount/add/",
+        "/admin/knox/authtoken/",
+        "/admin/knox/authtoken/add/",
+        "/admin/integrations/webhooksubscription/",
+        "/admin/integrations/webhooksubscription/add/",
+        "/admin/integrations/webhookdelivery/",
+        "/admin/integrations/outboxevent/",
+        "/admin/integrations/idempotencykey/",
+    ):
+        assert client.get(page).status_code == 200, page
+
+
+def test_revoking_in_the_admin_ends_the_token(client, personas, service, token_client):
+    api = token_client()
+    client.force_login(personas.admin)
+    client.post(
+        "/admin/integrations/serviceaccount/",
+        {"action": "revoke_tokens", "_selected_action": [service.pk]},
+    )
+    assert api.get(WEBHOOKS).status_code == 401
+
+
+def test_a_role_that_needs_a_second_factor_gives_its_code_for_a_token(personas):
+    import pyotp
+
+    from core.models import SecurityPolicy, TOTPDevice
+
+    SecurityPolicy(totp_required_roles=["township_staff"]).save()
+    login = {"username": "township", "password": PASSWORD}
+    client = APIClient()
+    not_enrolled = client.post("/api/v1/auth/token/", login, format="json")
+    assert not_enrolled.status_code == 403
+    assert not_enrolled.json()["detail"]
+
+    secret = pyotp.random_base32()
+    TOTPDevice.objects.create(
+        user=personas.township, secret=secret, confirmed_at=timezone.now()
+    )
+    without_code = client.post("/api/v1/auth/token/", login, format="json")
+    assert without_code.status_code == 401
+    with_code = client.post(
+        "/api/v1/auth/token/",
+        {**login, "otp": pyotp.TOTP(secret).now()},
+        format="json",
+    )
+    assert with_code.status_code == 200
+    assert with_code.json()["token"]

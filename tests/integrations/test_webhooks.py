@@ -227,7 +227,7 @@ def test_retries_back_off_and_stop_after_24_hours(tree, receiver):
 
 
 def test_the_administrator_sees_the_log_and_replays_a_delivery(
-    client, personas, tree, receiver
+    client, personas, tree, receiver, django_capture_on_commit_callbacks
 ):
     subscribe(tree.township, receiver.url)
     emit("dispute.created", area=tree.grid, payload={})
@@ -239,11 +239,12 @@ def test_the_administrator_sees_the_log_and_replays_a_delivery(
     page = client.get(f"/admin/integrations/webhookdelivery/{delivery.pk}/change/")
     assert page.status_code == 200
     assert str(delivery.uuid) in page.content.decode()
-    response = client.post(
-        "/admin/integrations/webhookdelivery/",
-        {"action": "replay", "_selected_action": [delivery.pk]},
-        follow=True,
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/integrations/webhookdelivery/",
+            {"action": "replay", "_selected_action": [delivery.pk]},
+            follow=True,
+        )
     assert response.status_code == 200
     delivery.refresh_from_db()
     assert delivery.attempts == 2
@@ -321,3 +322,35 @@ def test_people_without_the_role_cannot_manage_webhooks(token_client, personas):
     response = token_client(personas.district).get("/api/v1/webhooks/")
     assert response.status_code == 403
     assert response.json()["detail"]
+
+
+def test_a_recorded_case_reaches_the_subscriber(tree, receiver, make_case, personas):
+    subscribe(
+        tree.township, receiver.url, types=["dispute.created", "dispute.stage_changed"]
+    )
+    case = make_case()
+    case.escalate(by=personas.grid_worker, reason="需村级研判")
+    deliver_webhooks_task()
+    events = [(seen["event"], seen["body"]["data"]["number"]) for seen in receiver.seen]
+    assert events == [
+        ("dispute.created", case.number),
+        ("dispute.stage_changed", case.number),
+    ]
+    assert all(seen["valid"] for seen in receiver.seen)
+    assert receiver.seen[1]["body"]["data"]["to_stage"] == "village_review"
+
+
+def test_a_paused_subscription_holds_its_deliveries(tree, receiver):
+    subscription = subscribe(tree.township, receiver.url)
+    subscription.active = False
+    subscription.save()
+    WebhookDelivery.objects.create(
+        subscription=subscription,
+        event=emit("dispute.created", area=tree.grid, payload={}),
+        next_attempt_at=timezone.now(),
+        give_up_at=timezone.now() + timedelta(hours=24),
+    )
+    assert webhooks.deliver_due() == 0
+    subscription.active = True
+    subscription.save()
+    assert webhooks.deliver_due() == 1
