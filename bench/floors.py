@@ -1,0 +1,3 @@
+"""Floor views (placeholder, filled below)."""
+
+urlpatterns: list = []
