@@ -991,7 +991,7 @@ class Generator:
     def _restore(self, dropped: list[tuple[str, str, str]]) -> None:
         with self.connection.cursor() as cursor:
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-            for kind, table, definition in dropped:
+            for kind, _table, definition in dropped:
                 if kind == "index":
                     cursor.execute(definition)
             for kind, table, definition in dropped:
