@@ -14,3 +14,8 @@ if os.environ.get("BENCH_COUNT_QUERIES") == "1":
     # First, so that it also counts what the other middleware do (sessions,
     # authentication, audit).
     MIDDLEWARE = ["bench.middleware.QueryCountMiddleware", *MIDDLEWARE]
+
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "bench.storage.BenchStaticFilesStorage"},
+}
