@@ -2,7 +2,9 @@ from importlib import import_module
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
+
+from integrations.docs import ApiDocsView
 
 urlpatterns = [
     path("", include("core.urls")),
@@ -11,7 +13,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "api/docs/",
-        SpectacularSwaggerView.as_view(url_name="schema"),
+        ApiDocsView.as_view(url_name="schema"),
         name="swagger-ui",
     ),
 ]
@@ -30,3 +32,7 @@ for app, prefix in (
             raise
         continue
     urlpatterns.append(path(prefix, include(f"{app}.urls", namespace=app)))
+
+# API clients get JSON errors for unknown URLs too.
+handler404 = "integrations.errors.not_found"
+handler500 = "integrations.errors.server_error"
