@@ -84,6 +84,15 @@ ORDER BY d.id
 LIMIT %(limit)s
 """
 
+EXPORT_EVENTS = """
+SELECT e.dispute_id, e.id, e.action, e.from_stage, e.to_stage, u.username,
+       e.created_at, e.reason, e.data
+FROM disputes_disputeevent e
+LEFT JOIN core_user u ON u.id = e.actor_id
+WHERE e.dispute_id = ANY(%(ids)s)
+ORDER BY e.dispute_id, e.created_at, e.id
+"""
+
 # The overdue sweep's marking, as one statement.
 SWEEP_MARK = """
 UPDATE disputes_dispute

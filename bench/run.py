@@ -606,6 +606,9 @@ def operations(fx: Fixture, port: int, writes: int) -> tuple[list[Op], dict[str,
             note=f"{len(ids) // 50 if ids else 0} pages deep",
         )
     )
+    ids = ids or fx.list_ids
+    if deep_url == list_url and ids:
+        deep_before = ids[-1]
     detail_ids = ids or [0]
     ops.append(
         Op(
@@ -621,9 +624,6 @@ def operations(fx: Fixture, port: int, writes: int) -> tuple[list[Op], dict[str,
             "detail",
         )
     )
-    ids = ids or fx.list_ids
-    if deep_url == list_url and ids:
-        deep_before = ids[-1]
     headers_g = {**api(fx.token_grid), "Content-Type": "application/json"}
     ops.append(
         Op(
