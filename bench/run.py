@@ -147,7 +147,7 @@ def _connect(port: int) -> http.client.HTTPConnection:
 def drive(
     port: int,
     op: str,
-    make: Callable[[int], Request],
+    make: Callable[[int], Request | list[Request]],
     n: int,
     concurrency: int,
     time_cap: float = TIME_CAP_S,
@@ -166,26 +166,34 @@ def drive(
             i = next(counter)
             if i >= n:
                 break
-            method, path, body, headers = make(i)
-            for attempt in range(2):
-                try:
-                    t0 = time.perf_counter()
-                    conn.request(method, path, body=body, headers=headers)
-                    resp = conn.getresponse()
-                    data = resp.read()
-                    t1 = time.perf_counter()
-                    break
-                except (http.client.HTTPException, OSError):
-                    # The server closed an idle keep-alive connection.
+            planned = make(i)
+            steps = planned if isinstance(planned, list) else [planned]
+            total, status, queries, size = 0.0, 0, None, 0
+            for method, path, body, headers in steps:
+                for attempt in range(2):
+                    try:
+                        t0 = time.perf_counter()
+                        conn.request(method, path, body=body, headers=headers)
+                        resp = conn.getresponse()
+                        data = resp.read()
+                        t1 = time.perf_counter()
+                        break
+                    except (http.client.HTTPException, OSError):
+                        # The server closed an idle keep-alive connection.
+                        conn.close()
+                        conn = _connect(port)
+                        if attempt:
+                            raise
+                total += t1 - t0
+                status = max(status, resp.status)
+                q = resp.getheader("X-Query-Count")
+                if q:
+                    queries = (queries or 0) + int(q)
+                size += len(data)
+                if resp.will_close:
                     conn.close()
                     conn = _connect(port)
-                    if attempt:
-                        raise
-            q = resp.getheader("X-Query-Count")
-            mine.append(Sample(t1 - t0, resp.status, int(q) if q else None, len(data)))
-            if resp.will_close:
-                conn.close()
-                conn = _connect(port)
+            mine.append(Sample(total, status, queries, size))
         conn.close()
         with lock:
             samples.extend(mine)
@@ -299,6 +307,7 @@ class Fixture:
     root: Any
     grid: Any
     category_id: int
+    category_code: str
     token_township: str
     token_root: str
     token_grid: str
@@ -387,6 +396,7 @@ def prepare() -> Fixture:
         root=root,
         grid=grid,
         category_id=category.pk,
+        category_code=category.code,
         token_township=_token(u_township),
         token_root=_token(u_root),
         token_grid=_token(u_grid),
@@ -501,7 +511,7 @@ def restore() -> None:
 class Op:
     name: str
     probe: str  # a path that must resolve for the operation to exist
-    make: Callable[[int], Request] | None
+    make: Callable[[int], Request | list[Request]] | None
     kind: str  # read, write, heavy
     floor: str | None = None  # the name of its SQL floor
     note: str = ""
@@ -558,7 +568,7 @@ def create_payload(fx: Fixture, i: int) -> dict[str, Any]:
     """A new case as the disputes API takes it (see disputes/serializers.py)."""
     return {
         "grid": fx.grid.code,
-        "category": fx.category_id,
+        "category": fx.category_code,
         "title": f"压测纠纷 {i}",
         "description": "benchmark",
         "risk": "blue",
@@ -612,14 +622,22 @@ def operations(fx: Fixture, port: int, writes: int) -> tuple[list[Op], dict[str,
     detail_ids = ids or [0]
     ops.append(
         Op(
-            "one dispute with parties and events",
+            "one dispute with parties, then its events (2 requests)",
             "/api/v1/disputes/1/",
-            lambda i: (
-                "GET",
-                f"/api/v1/disputes/{detail_ids[i % len(detail_ids)]}/",
-                None,
-                headers_t,
-            ),
+            lambda i: [
+                (
+                    "GET",
+                    f"/api/v1/disputes/{detail_ids[i % len(detail_ids)]}/",
+                    None,
+                    headers_t,
+                ),
+                (
+                    "GET",
+                    f"/api/v1/disputes/{detail_ids[i % len(detail_ids)]}/events/",
+                    None,
+                    headers_t,
+                ),
+            ],
             "read",
             "detail",
         )
