@@ -352,6 +352,7 @@ class Report:
     seconds: dict[str, float] = field(default_factory=dict)
     encrypt_us: float = 0.0
     distinct_people: int = 0
+    load: tuple[float, float] = (0.0, 0.0)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -360,6 +361,7 @@ class Report:
             "seconds": {k: round(v, 2) for k, v in self.seconds.items()},
             "encrypt_us": round(self.encrypt_us, 1),
             "distinct_people": self.distinct_people,
+            "load_average_1min": {"start": self.load[0], "end": self.load[1]},
         }
 
 
@@ -921,6 +923,8 @@ class Generator:
         from django.db import transaction
 
         started = time.perf_counter()
+        cpu = time.process_time()
+        load = os.getloadavg()[0]
         with transaction.atomic(using=self.connection.alias):
             dropped = self._drop_secondary() if self._rebuild() else None
             for step in (self.areas, self.accounts, self.disputes):
@@ -937,6 +941,8 @@ class Generator:
         for table, secs in self.writer.seconds.items():
             self.report.seconds[f"write {table}"] = secs
         self.report.seconds["total (in transaction)"] = time.perf_counter() - started
+        self.report.seconds["generator CPU (this process)"] = time.process_time() - cpu
+        self.report.load = (load, os.getloadavg()[0])
         return self.report
 
     def _rebuild(self) -> bool:
