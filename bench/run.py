@@ -657,8 +657,10 @@ def operations(fx: Fixture, port: int, writes: int) -> tuple[list[Op], dict[str,
             "create",
         )
     )
-    pool = escalatable(writes * (len(CONCURRENCY) + 1) + 20, set())
-    floor_pool = escalatable(writes * (len(CONCURRENCY) + 1) + 20, set(pool))
+    # One case per request (warm-up included): an escalation moves it on.
+    need = writes * len(CONCURRENCY) + 40
+    pool = escalatable(need, set())
+    floor_pool = escalatable(need, set(pool))
     fx.escalate_pool = pool  # type: ignore[attr-defined]
     fx.floor_pool = floor_pool  # type: ignore[attr-defined]
     headers_r = {**api(fx.token_root), "Content-Type": "application/json"}
@@ -1021,8 +1023,25 @@ def fmt(value: float | None, digits: int = 1) -> str:
 
 
 def render(report: dict[str, Any]) -> str:
+    m = report["machine"]
+    info = report["dataset_info"]
+    secs = info.get("seconds", {})
     lines = [
-        f"Dataset {report['dataset']}: {report['dataset_info'].get('counts', {})}",
+        f"### Dataset {report['dataset']} — run of {report['started_at'][:16]} UTC",
+        "",
+        f"Machine: {m['nproc']} cores ({m['cpu']}), {m['memory']} RAM; PostgreSQL "
+        f"{m['postgresql']} (shared_buffers {m['shared_buffers']}), Redis "
+        f"{m['redis']}, {m['gunicorn']} ({report['gunicorn']['workers']} gthread "
+        f"workers × {report['gunicorn']['threads']} threads), Python {m['python']}. "
+        f"Load average before / after the run: {m['load_before']} / "
+        f"{report.get('load_after', '?')}.",
+        "",
+        f"Data: {info.get('counts', {})}. Loaded in "
+        f"{secs.get('total (in transaction)', '?')} s (generator CPU "
+        f"{secs.get('generator CPU (this process)', '?')} s; one AES-GCM "
+        f"encryption + keyed hash {info.get('encrypt_us', '?')} µs, "
+        f"{info.get('distinct_people', '?')} distinct people); "
+        f"post-load: {info.get('post_load', {})}.",
         "",
         "| operation | c | n | req/s | p50 ms | p99 ms | SQL/req | × bare view p50 | × SQL floor p50 | SQL alone ms |",
         "|---|---|---|---|---|---|---|---|---|---|",
@@ -1064,6 +1083,22 @@ def render(report: dict[str, Any]) -> str:
     else:
         lines += ["", "Overdue sweep: not available"]
     lines += ["", f"Server memory after the run (RSS MB): {report.get('rss_mb')}"]
+    floors = report.get("floors", [])
+    if floors:
+        lines += ["", "Floors:", "", "| floor | c | n | req/s | p50 ms | p99 ms |"]
+        lines.append("|---|---|---|---|---|---|")
+        for f in floors:
+            lines.append(
+                f"| {f['op']} | {f['concurrency']} | {f['n']} | {fmt(f['rps'])} | "
+                f"{fmt(f['p50_ms'], 2)} | {fmt(f['p99_ms'], 2)} |"
+            )
+    client = [r.get("client_cpu_us_per_request") for r in report["rows"] if r.get("n")]
+    if client:
+        lines += [
+            "",
+            f"Client cost: {min(client):,.0f}–{max(client):,.0f} µs of client CPU "
+            "per request (on the same 2 cores as the server).",
+        ]
     return "\n".join(lines)
 
 
@@ -1201,6 +1236,7 @@ def main(argv: list[str] | None = None) -> int:
         for (key, _c), r in floor_results.items():
             report.setdefault("floors", []).append({**r.as_dict(), "floor": key})
         report["rss_mb"] = server.rss_mb()
+        report["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     finally:
         server.stop()
         restore()
