@@ -890,7 +890,32 @@ def sql_alone(fx: Fixture) -> dict[str, dict[str, Any]]:
         rollback=True,
     )
     out["create"] = {"ms": ms, "plan": plan, "note": "the case INSERT only"}
+    out["commit"] = {"ms": commit_ms(), "note": "one-row INSERT + COMMIT, loopback"}
     return out
+
+
+def commit_ms(n: int = 200) -> float:
+    """Median time of a one-row INSERT and its COMMIT (the WAL flush every
+    write request pays once at least)."""
+    from django.db import connection
+
+    times = []
+    with connection.cursor() as c:
+        c.execute("CREATE TABLE IF NOT EXISTS bench_commit (id serial, at timestamptz)")
+    for _ in range(n):
+        t = time.perf_counter()
+        with transaction_atomic(), connection.cursor() as c:
+            c.execute("INSERT INTO bench_commit (at) VALUES (now())")
+        times.append((time.perf_counter() - t) * 1000)
+    with connection.cursor() as c:
+        c.execute("DROP TABLE bench_commit")
+    return statistics.median(times)
+
+
+def transaction_atomic() -> Any:
+    from django.db import transaction
+
+    return transaction.atomic()
 
 
 # --- the overdue sweep, in-process ----------------------------------------------
