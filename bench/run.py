@@ -701,7 +701,7 @@ def operations(fx: Fixture, port: int, writes: int) -> tuple[list[Op], dict[str,
         Op(
             "stats API (township)",
             "/api/v1/stats/",
-            get(f"/api/v1/stats/?within={t_code}", headers_t),
+            get(f"/api/v1/stats/?area={t_code}", headers_t),
             "read",
             "dashboard township",
         )
@@ -710,7 +710,7 @@ def operations(fx: Fixture, port: int, writes: int) -> tuple[list[Op], dict[str,
         Op(
             "stats API (top level)",
             "/api/v1/stats/",
-            get(f"/api/v1/stats/?within={r_code}", api(fx.token_root)),
+            get(f"/api/v1/stats/?area={r_code}", api(fx.token_root)),
             "heavy",
             "dashboard root",
         )
