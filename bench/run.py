@@ -369,24 +369,23 @@ def prepare() -> Fixture:
     counts = dict(
         Dispute.objects.values_list("grid__path").annotate(n=Count("id"))
     )  # by grid path
-    per_township = {
-        t.pk: sum(n for p, n in counts.items() if p.startswith(t.path))
-        for t in townships
-    }
-    township = max(townships, key=lambda t: per_township[t.pk])
+    # Cases under every area: each grid's count added to each of its ancestors.
+    steplen = Area.steplen
+    under: dict[str, int] = {}
+    for p, n in counts.items():
+        for end in range(steplen, len(p) + 1, steplen):
+            under[p[:end]] = under.get(p[:end], 0) + n
+    township = max(townships, key=lambda t: under.get(t.path, 0))
     grid_path = max(
         (p for p in counts if p.startswith(township.path)), key=counts.__getitem__
     )
     grid = Area.objects.get(path=grid_path)
     # The export's area: the largest subtree with at most 100,000 cases.
-    export_area, export_rows = root, sum(counts.values())
-    if export_rows > 100_000:
-        best = None
-        for area in Area.objects.exclude(level="grid").order_by("depth", "path"):
-            n = sum(v for p, v in counts.items() if p.startswith(area.path))
-            if n <= 100_000 and (best is None or n > best[1]):
-                best = (area, n)
-        export_area, export_rows = best
+    export_path = max(
+        (p for p, n in under.items() if n <= 100_000), key=under.__getitem__
+    )
+    export_area = Area.objects.get(path=export_path)
+    export_rows = under[export_path]
     u_township = _user("bench-township", "township_staff", township)
     u_root = _user("bench-root", "admin", root)
     u_grid = _user("bench-grid", "grid_worker", grid)
