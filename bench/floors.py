@@ -75,9 +75,9 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
     limit = int(request.GET.get("limit", 50))
     before = int(request.GET.get("before", 2**62))
     with connection.cursor() as cursor:
-        cursor.execute(
-            q.LIST, {"path": _path(request), "before": before, "limit": limit + 1}
-        )
+        cursor.execute(q.SCOPE_GRIDS, {"path": _path(request)})
+        grids = [r[0] for r in cursor.fetchall()]
+        cursor.execute(q.LIST, {"grids": grids, "before": before, "limit": limit + 1})
         rows = cursor.fetchall()
     results = []
     for r in rows[:limit]:
