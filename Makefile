@@ -47,8 +47,8 @@ format: install ## Format the code with ruff
 	$(VENV)/bin/ruff format .
 
 messages: install ## Extract translatable strings into locale/ and each app's locale/
-	$(PY) manage.py makemessages -l zh_Hans --ignore '.venv/*' --ignore 'var/*' --ignore 'grids/*' --ignore 'policing/*' --ignore 'disputes/*' --ignore 'dashboards/*'
-	for app in grids policing disputes dashboards; do (cd $$app && ../$(PY) ../manage.py makemessages -l zh_Hans); done
+	$(PY) manage.py makemessages -l zh_Hans --ignore '.venv/*' --ignore 'var/*' --ignore 'grids/*' --ignore 'policing/*' --ignore 'disputes/*' --ignore 'dashboards/*' --ignore 'audit/*'
+	for app in grids policing disputes dashboards audit; do (cd $$app && ../$(PY) ../manage.py makemessages -l zh_Hans); done
 
 compilemessages: install ## Compile the translation catalogues (.mo files are committed)
 	$(PY) manage.py compilemessages --ignore '.venv/*'

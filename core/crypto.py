@@ -123,3 +123,17 @@ def mask_phone(value: Any) -> str:
     if len(digits) <= 7:
         return "*" * len(digits)
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def _keys_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting in {"FIELD_ENCRYPTION_KEYS", "FIELD_HASH_KEY"}:
+        reset_key_cache()
+
+
+def _connect_settings_signal() -> None:
+    from django.core.signals import setting_changed
+
+    setting_changed.connect(_keys_changed, dispatch_uid="crypto_keys_changed")
+
+
+_connect_settings_signal()

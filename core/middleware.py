@@ -33,3 +33,58 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django has no setting for: Permissions-Policy (camera and
+    location for field photos and check-ins, nothing else) and no caching of
+    pages that show people's data."""
+
+    def __init__(self, get_response):  # type: ignore[no-untyped-def]
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):  # type: ignore[no-untyped-def]
+        response = self.get_response(request)
+        policy = getattr(settings, "PERMISSIONS_POLICY_HEADER", "")
+        if policy:
+            response.headers.setdefault("Permissions-Policy", policy)
+        if (
+            getattr(request, "user", None) is not None
+            and request.user.is_authenticated
+            and not request.path.startswith("/static/")
+        ):
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        return response
+
+
+class RequestSizeLimitMiddleware:
+    """Refuses bodies larger than the platform accepts before anything reads
+    them: DATA_UPLOAD_MAX_MEMORY_SIZE for forms and JSON (DRF's parsers read the
+    stream directly, past Django's own check), MAX_UPLOAD_REQUEST_BYTES for
+    multipart uploads. 413 with ``{"detail": ...}`` on the API."""
+
+    def __init__(self, get_response):  # type: ignore[no-untyped-def]
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):  # type: ignore[no-untyped-def]
+        from django.http import HttpResponse, JsonResponse
+        from django.utils.translation import gettext as _
+
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        multipart = request.content_type == "multipart/form-data"
+        limit = (
+            getattr(settings, "MAX_UPLOAD_REQUEST_BYTES", 30 * 1024 * 1024)
+            if multipart
+            else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        )
+        if limit is not None and length > limit:
+            message = _("The request is too large (at most %(mb)s MB).") % {
+                "mb": round(limit / 1024 / 1024, 1)
+            }
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=413)
+            return HttpResponse(message, status=413, content_type="text/plain")
+        return self.get_response(request)

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .crypto import EncryptedTextField
+
 
 class Role(models.TextChoices):
     GRID_WORKER = "grid_worker", _("Grid worker")
@@ -96,3 +98,72 @@ class Heartbeat(models.Model):
     @classmethod
     def touch(cls, name: str) -> None:
         cls.objects.update_or_create(name=name, defaults={"beat_at": timezone.now()})
+
+
+class TOTPDevice(models.Model):
+    """An account's second factor: a TOTP secret (RFC 6238) in an
+    authenticator app. It counts once confirmed with a first valid code."""
+
+    user = models.OneToOneField(
+        User, verbose_name=_("account"), on_delete=models.CASCADE, related_name="totp"
+    )
+    secret = EncryptedTextField(_("secret"))
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    # The last time step accepted: a code is never accepted twice.
+    last_step = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("second factor")
+        verbose_name_plural = _("second factors")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class SecurityPolicy(models.Model):
+    """Platform-wide security settings administrators change in the admin
+    (one row)."""
+
+    totp_required_roles = models.JSONField(
+        _("roles that must use a second factor"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Accounts with these roles must enrol an authenticator app before "
+            "they can use the platform."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("security policy")
+        verbose_name_plural = _("security policy")
+        permissions = [
+            ("reveal_personal_data", _("Can reveal ID and phone numbers in clear"))
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Security policy"))
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        from django.core.cache import cache
+
+        self.pk = 1
+        super().save(*args, **kwargs)
+        cache.delete("core:security_policy")
+
+    @classmethod
+    def current(cls) -> SecurityPolicy:
+        from django.core.cache import cache
+
+        policy = cache.get("core:security_policy")
+        if policy is None:
+            policy = cls.objects.filter(pk=1).first() or cls(pk=1)
+            cache.set("core:security_policy", policy, 60)
+        return policy
+
+    def requires_totp(self, user: User) -> bool:
+        return bool(user.role) and user.role in (self.totp_required_roles or [])

@@ -35,6 +35,8 @@ from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
+from audit.log import audited_update
+
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
@@ -65,19 +67,16 @@ class Sweep:
 
     # Phase 1
     def mark(self, now: dt.datetime) -> int:
-        due = self.due(now).filter(**{f"{self.mark_field}__isnull": True})
-        ids = list(due.values_list("pk", flat=True)[: BATCH_SIZE * 20])
-        if not ids:
-            return 0
-        marked = 0
-        manager = self.model()._default_manager
-        for start in range(0, len(ids), BATCH_SIZE):
-            chunk = ids[start : start + BATCH_SIZE]
-            # Conditional: only rows nobody marked in the meantime.
-            marked += manager.filter(
-                pk__in=chunk, **{f"{self.mark_field}__isnull": True}
-            ).update(**{self.mark_field: now, **self.extra_marks})
-        return marked
+        """One conditional, set-based write: ``UPDATE ... SET mark = now WHERE
+        pk IN (due rows) AND mark IS NULL``. A row another run marked first
+        fails the condition and is left alone. The rows it changed go into the
+        audit log as one record."""
+        unmarked = {f"{self.mark_field}__isnull": True}
+        due = self.due(now).filter(**unmarked).values("pk")
+        return audited_update(
+            self.model()._default_manager.filter(pk__in=due, **unmarked),
+            **{self.mark_field: now, **self.extra_marks},
+        )
 
     # Phase 2
     def unhandled(self, now: dt.datetime) -> QuerySet:
@@ -124,9 +123,13 @@ class Sweep:
             self.handle(obj, now)
             # Only if the handler did not reset the mark (for example an
             # escalation starting a new stage with a fresh deadline).
-            manager.filter(
-                pk=pk, **{self.mark_field: mark, f"{self.handled_field}__isnull": True}
-            ).update(**{self.handled_field: now})
+            audited_update(
+                manager.filter(
+                    pk=pk,
+                    **{self.mark_field: mark, f"{self.handled_field}__isnull": True},
+                ),
+                **{self.handled_field: now},
+            )
             return 1
 
     def run(self, now: dt.datetime) -> tuple[int, int]:

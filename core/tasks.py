@@ -1,4 +1,5 @@
 import logging
+import time
 
 from celery import shared_task
 from django.utils import timezone
@@ -24,6 +25,10 @@ def purge_expired_tokens_task() -> int:
 
 
 @shared_task
-def ping_task(key: str) -> None:
-    """A no-op the tests and operators use to see a worker execute a task."""
+def ping_task(key: str, hold_seconds: float = 0.0) -> None:
+    """A no-op the tests and operators use to see a worker execute a task;
+    ``hold_seconds`` keeps it running (to see what a dying worker does)."""
+    if hold_seconds:
+        Heartbeat.touch(f"started:{key}")
+        time.sleep(hold_seconds)
     Heartbeat.touch(f"ping:{key}")

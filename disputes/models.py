@@ -223,7 +223,9 @@ class Dispute(models.Model):
         _("early warning at"),
         null=True,
         blank=True,
-        help_text=_("75% of the stage's time: the early warning goes out then."),
+        help_text=_(
+            "Three quarters of the stage's time: the early warning goes out then."
+        ),
     )
     warned_at = models.DateTimeField(_("warned at"), null=True, blank=True)
     warning_handled_at = models.DateTimeField(null=True, blank=True, editable=False)

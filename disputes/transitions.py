@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.log import audited_update
 from core.exceptions import (
     Conflict,
     DomainError,
@@ -191,26 +192,29 @@ def allowed_actions(user: User | None, dispute: Dispute) -> list[str]:
 
 
 def check_allowed(user: User | None, dispute: Dispute, action: str) -> None:
-    """Raise the domain error that explains why ``action`` is not possible."""
+    """Raise the domain error that explains why ``action`` is not possible.
+
+    Outside the scope: 404. A role that never takes part in the workflow
+    (a leader, an integration client): 403. Anything else that is not possible
+    now, including an action whose turn has passed because someone else just
+    moved the case, is a 409 that names the current stage.
+    """
     if user is not None and not in_scope(user, dispute.grid):
         raise NotInScope()
-    moves = MOVES[action]
-    if dispute.stage not in moves:
+    if user is not None and acting_level(user) is None:
+        raise NotAllowed(_("Your role does not take part in handling cases."))
+    if dispute.stage not in MOVES[action] or (
+        user is not None and action not in allowed_actions(user, dispute)
+    ):
         raise InvalidTransition(
             _(
-                "“%(action)s” is not possible while the case is in stage "
+                "“%(action)s” is not possible for you while the case is in stage "
                 "“%(stage)s”. It may have just changed: reload the case."
             )
             % {
                 "action": Action(action).label,
                 "stage": dispute.get_stage_display(),
             }
-        )
-    if user is None:
-        return  # the system (sweep, intake) acts by policy
-    if action not in allowed_actions(user, dispute):
-        raise NotAllowed(
-            _("Your role may not take this action on the case in its current stage.")
         )
 
 
@@ -285,8 +289,8 @@ def perform(
         fields["version"] = current.version + 1
         # The version check makes the save conditional: where row locks do not
         # exist (SQLite) or were skipped, a concurrent winner makes this 0 rows.
-        updated = Dispute.objects.filter(pk=current.pk, version=current.version).update(
-            **fields
+        updated = audited_update(
+            Dispute.objects.filter(pk=current.pk, version=current.version), **fields
         )
         if updated != 1:
             raise Conflict(_("The case changed while you were acting. Reload it."))
@@ -530,6 +534,8 @@ def assign(
     dispute: Dispute, *, by: User | None, person: User, note: str = "", **kw: Any
 ) -> DisputeEvent:
     """Name the person handling the case; they must work in its area."""
+    if by is not None and not in_scope(by, dispute.grid):
+        raise NotInScope()
     if person is None or not person.is_active or not in_scope(person, dispute.grid):
         raise DomainError(_("The person must work in the case's area."))
 
@@ -714,9 +720,12 @@ def report_in(summons: WhistleSummons, *, by: User, note: str = "") -> WhistleSu
         if not may_report_in(by, current):
             raise NotAllowed(_("Only the summoned party reports in."))
         now = timezone.now()
-        updated = WhistleSummons.objects.filter(
-            pk=current.pk, reported_in_at__isnull=True
-        ).update(reported_in_at=now, reported_in_by=by, note=note)
+        updated = audited_update(
+            WhistleSummons.objects.filter(pk=current.pk, reported_in_at__isnull=True),
+            reported_in_at=now,
+            reported_in_by=by,
+            note=note,
+        )
         if updated != 1:
             raise Conflict(_("This summons changed while you were acting."))
         current.reported_in_at, current.reported_in_by, current.note = now, by, note
@@ -735,7 +744,7 @@ def report_in(summons: WhistleSummons, *, by: User, note: str = "") -> WhistleSu
         if whistle_.dispute_id:
             case = whistle_.dispute
             # The timeline records it; the stage does not move.
-            Dispute.objects.filter(pk=case.pk).update(version=case.version + 1)
+            audited_update(Dispute.objects.filter(pk=case.pk), version=case.version + 1)
             DisputeEvent.objects.create(
                 dispute=case,
                 actor=by,
@@ -940,3 +949,40 @@ def intake(
             raise
         return existing, False
     return case, True
+
+
+def attach(dispute: Dispute, *, by: User | None, files: Iterable[Any]) -> list[Any]:
+    """Store checked uploads (``core.uploads.check_upload`` already ran on
+    them) and note them on the timeline."""
+    from core.uploads import check_upload
+
+    from .models import Attachment
+
+    if by is not None and not in_scope(by, dispute.grid):
+        raise NotInScope()
+    if dispute.stage in Dispute.END_STAGES:
+        raise InvalidTransition(_("The case is finished; nothing can be added."))
+    created = []
+    with transaction.atomic():
+        for f in files:
+            mime = check_upload(f)
+            created.append(
+                Attachment.objects.create(
+                    dispute=dispute,
+                    file=f,
+                    content_type=mime,
+                    size=f.size,
+                    original_name=str(getattr(f, "name", ""))[:200],
+                    uploaded_by=by,
+                )
+            )
+        if created:
+            DisputeEvent.objects.create(
+                dispute=dispute,
+                actor=by,
+                action=Action.ATTACHMENT,
+                from_stage=dispute.stage,
+                to_stage=dispute.stage,
+                data={"files": [a.original_name for a in created]},
+            )
+    return created

@@ -88,10 +88,14 @@ INSTALLED_APPS = [
     "disputes",
     "dashboards",
     "integrations",
+    "audit",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "audit.middleware.AuditContextMiddleware",
+    "core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.LocaleMiddleware",
@@ -104,6 +108,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "core.twofactor.TwoFactorMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "core.middleware.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "hongsibu.urls"
@@ -202,6 +209,9 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A whole multipart request (several photos); each file is also checked by
+# content and size when it is stored.
+MAX_UPLOAD_REQUEST_BYTES = env.int("MAX_UPLOAD_REQUEST_BYTES", default=30 * 1024 * 1024)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -246,6 +256,16 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# One name per choice set shared by several fields (disputes).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "DisputeStageEnum": "disputes.models.Dispute.Stage",
+        "DisputeLevelEnum": "disputes.models.Level",
+        "PartyRoleEnum": "disputes.models.Party.Role",
+        "AccountRoleEnum": "core.models.Role",
+    }
+)
+
 PHONENUMBER_DEFAULT_REGION = "CN"
 PHONENUMBER_DB_FORMAT = "E164"
 
@@ -276,7 +296,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A task taken by a worker that dies (power cut, OOM kill) goes back to the
+    # queue once it has been unacknowledged this long: longer than the longest
+    # task. New workers look for such tasks at start and every 10 s.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        "unacked_restore_interval": 10,
+        "unacked_restore_throttle": 1,
+    }
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
@@ -303,6 +330,10 @@ CELERY_BEAT_SCHEDULE.update(
         "purge-expired-tokens": {
             "task": "core.tasks.purge_expired_tokens_task",
             "schedule": crontab(minute=17, hour=3),
+        },
+        "audit-retention": {
+            "task": "audit.tasks.prune_audit_task",
+            "schedule": crontab(minute=41, hour=3),
         },
         "deliver-webhooks": {
             "task": "integrations.tasks.deliver_webhooks_task",
@@ -355,3 +386,40 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# --- Content-Security-Policy (django-csp 4) ----------------------------------------
+# No inline script anywhere: JS lives in static/js and data travels through
+# json_script. htmx is configured by a meta tag (includeIndicatorStyles=false,
+# allowEval=false). Leaflet draws markers from data: images; the tile service
+# (MAP_TILE_URL) is the one outside origin images may come from. Style
+# attributes (not <style> elements) stay allowed: they cannot run code.
+_CSP_IMG = ["'self'", "data:", "blob:"]
+if MAP_TILE_URL:
+    from urllib.parse import urlsplit as _urlsplit
+
+    _tiles = _urlsplit(MAP_TILE_URL.replace("{s}", "a"))
+    if _tiles.scheme and _tiles.netloc:
+        _CSP_IMG.append(f"{_tiles.scheme}://{_tiles.netloc.replace('a.', '*.', 1)}")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": _CSP_IMG,
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+PERMISSIONS_POLICY_HEADER = "camera=(self), geolocation=(self), microphone=()"
+
+# --- Audit trail (audit/) ---------------------------------------------------------
+# Unset keeps every record forever; a value below 184 days is raised to 184.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=None)
+# How many reverse proxies in front add X-Forwarded-For (0: use REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

@@ -54,7 +54,10 @@ class _ScopedViewSet(
         summary="List field work",
         description="Activities in grids the caller can see, newest first.",
     ),
-    retrieve=extend_schema(summary="One activity"),
+    retrieve=extend_schema(
+        summary="One activity",
+        description="One activity in the caller's scope, with its participants.",
+    ),
     create=extend_schema(
         summary="Record field work",
         description=(
@@ -98,8 +101,15 @@ class ActivityViewSet(_ScopedViewSet):
         description="Hazards in the caller's area; filter `overdue=true` for "
         "those past their rectification deadline.",
     ),
-    retrieve=extend_schema(summary="One hazard"),
-    create=extend_schema(summary="Report a hazard"),
+    retrieve=extend_schema(
+        summary="One hazard",
+        description="One hazard in the caller's scope, with its deadline and state.",
+    ),
+    create=extend_schema(
+        summary="Report a hazard",
+        description="Report a hazard in a grid of the caller's scope, with the party "
+        "responsible and the rectification deadline.",
+    ),
 )
 class HazardViewSet(_ScopedViewSet):
     serializer_class = HazardSerializer
@@ -110,6 +120,8 @@ class HazardViewSet(_ScopedViewSet):
 
     @extend_schema(
         summary="Record the rectification",
+        description="Record how the responsible party fixed the hazard; a "
+        "verification visit then closes it.",
         request=HazardFixSerializer,
         responses=HazardSerializer,
     )
@@ -124,6 +136,8 @@ class HazardViewSet(_ScopedViewSet):
 
     @extend_schema(
         summary="Record the verification visit",
+        description="Record the visit that checks the fix: accepted closes the "
+        "hazard; rejected reopens it with a new, future deadline.",
         request=HazardVerifySerializer,
         responses=HazardSerializer,
     )
@@ -143,7 +157,10 @@ class HazardViewSet(_ScopedViewSet):
         description="Hours logged by hand for duties other than recorded "
         "activities; `non_police` marks non-police duties.",
     ),
-    retrieve=extend_schema(summary="One time entry"),
+    retrieve=extend_schema(
+        summary="One time entry",
+        description="One time entry of a person in the caller's scope.",
+    ),
     create=extend_schema(
         summary="Log time",
         description="Without `person`, the caller's own person record is used. "

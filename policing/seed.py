@@ -469,7 +469,7 @@ def _link_demo_accounts() -> int:
 
 
 @transaction.atomic
-def seed(stdout: TextIO | None = None) -> None:
+def seed_forces(stdout: TextIO | None = None) -> None:
     district = Area.objects.filter(code=DISTRICT, level=Area.Level.DISTRICT).first()
     if district is None:
         return
@@ -510,7 +510,11 @@ def seed(stdout: TextIO | None = None) -> None:
             f"policing: {len(stations)} stations, {people} people, "
             f"{assignments} assignments, {linked} demo accounts linked\n"
         )
-    # Field work (issue 8) builds on the people and assignments above.
+
+
+def seed(stdout: TextIO | None = None) -> None:
+    """The forces, then the field work that builds on their postings."""
     from . import seed_fieldwork
 
+    seed_forces(stdout)
     seed_fieldwork.seed(stdout)

@@ -72,7 +72,7 @@ class Migration(migrations.Migration):
                 ('stage', models.CharField(choices=[('grid', 'Collected in the grid'), ('village_review', 'Village review'), ('township_coordination', 'Township coordination'), ('district_analysis', 'District analysis'), ('feedback', 'Feedback'), ('follow_up', 'Follow-up visit'), ('closed', 'Closed'), ('rejected', 'Rejected'), ('transferred', 'Transferred'), ('withdrawn', 'Withdrawn')], default='grid', max_length=24, verbose_name='stage')),
                 ('stage_entered_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='stage entered at')),
                 ('due_at', models.DateTimeField(blank=True, null=True, verbose_name='due at')),
-                ('early_warning_at', models.DateTimeField(blank=True, help_text="75% of the stage's time: the early warning goes out then.", null=True, verbose_name='early warning at')),
+                ('early_warning_at', models.DateTimeField(blank=True, help_text="Three quarters of the stage's time: the early warning goes out then.", null=True, verbose_name='early warning at')),
                 ('warned_at', models.DateTimeField(blank=True, null=True, verbose_name='warned at')),
                 ('warning_handled_at', models.DateTimeField(blank=True, editable=False, null=True)),
                 ('overdue_at', models.DateTimeField(blank=True, null=True, verbose_name='overdue at')),

@@ -12,8 +12,25 @@ from disputes.models import Dispute, DisputeCategory
 from policing.models import Assignment, Person
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):  # type: ignore[no-untyped-def]
+    # Eight personas per test: the production hasher would dominate run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def ensure_reference_data() -> None:
+    """Categories, policy and calendar come from a data migration; tests with
+    ``transaction=True`` flush them, so they are loaded again (idempotently)."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("disputes.migrations.0002_reference_data").load(apps, None)
+
+
 @pytest.fixture
 def category(db) -> DisputeCategory:  # type: ignore[no-untyped-def]
+    ensure_reference_data()
     return DisputeCategory.objects.get(code="neighbours")
 
 

@@ -186,3 +186,23 @@ def test_the_beat_schedule_runs_the_sweep_every_minute(settings):
 
 def test_nothing_due_means_nothing_marked(db):
     assert all(v == (0, 0) for v in run_sweeps(timezone.now()).values())
+
+
+def test_a_failing_sweep_does_not_stop_the_others(make_case, no_auto_escalation):
+    from core import sweep as engine
+
+    def broken(now):  # type: ignore[no-untyped-def]
+        raise RuntimeError("broken sweep")
+
+    engine.register(
+        engine.Sweep(name="tests.broken", due=broken, handle=lambda obj, now: None)
+    )
+    try:
+        with time_machine.travel(MONDAY, tick=False):
+            make_case()
+        with time_machine.travel(MONDAY + dt.timedelta(hours=25), tick=False):
+            result = run_sweeps()
+        assert result["tests.broken"] == (0, 0)
+        assert result["disputes.overdue"] == (1, 1)
+    finally:
+        engine._registry.pop("tests.broken")

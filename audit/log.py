@@ -1,0 +1,203 @@
+"""Writing to the audit trail.
+
+``append`` is the only way a record is written. The helpers below are what
+other apps call: ``record_export`` for every export, ``record_reveal`` for every
+reveal of personal data and ``audited_update`` for set-based ``.update()``
+writes that model signals cannot see.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.http import HttpRequest
+from django.utils.ipv6 import clean_ipv6_address
+
+from .models import AuditChainHead, AuditRecord
+
+logger = logging.getLogger(__name__)
+
+# The request being served (set by audit.middleware.AuditContextMiddleware):
+# signal handlers read who and from where through it.
+current_request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar(
+    "audit_current_request", default=None
+)
+# The actor when there is no request (management commands, Celery tasks).
+current_actor: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "audit_current_actor", default=""
+)
+
+
+@contextmanager
+def acting_as(name: str) -> Iterator[None]:
+    """Attribute writes outside a request to a named system actor."""
+    token = current_actor.set(name)
+    try:
+        yield
+    finally:
+        current_actor.reset(token)
+
+
+class _Encoder(DjangoJSONEncoder):
+    def default(self, o: Any) -> Any:
+        try:
+            return super().default(o)
+        except TypeError:
+            return str(o)
+
+
+def to_json(value: Any) -> Any:
+    """A JSON-native copy, so what is hashed is what the database gives back."""
+    return json.loads(json.dumps(value, cls=_Encoder))
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address. Behind ``TRUSTED_PROXY_COUNT`` reverse proxies it
+    is taken from X-Forwarded-For, counted from the right (the part a client
+    cannot forge)."""
+    if request is None:
+        return None
+    ip = request.META.get("REMOTE_ADDR") or None
+    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+        if len(hops) >= proxies:
+            ip = hops[-proxies]
+    if not ip:
+        return None
+    try:
+        return clean_ipv6_address(ip) if ":" in ip else ip
+    except Exception:  # a malformed header must not stop the write
+        return None
+
+
+def _actor(request: HttpRequest | None) -> tuple[int | None, str]:
+    user = getattr(request, "user", None) if request is not None else None
+    if user is not None and getattr(user, "is_authenticated", False):
+        return user.pk, user.get_username()
+    return None, current_actor.get()
+
+
+def append(
+    action: str,
+    *,
+    request: HttpRequest | None = None,
+    model: str = "",
+    object_pk: Any = "",
+    object_repr: str = "",
+    before: Any = None,
+    after: Any = None,
+    detail: dict[str, Any] | None = None,
+    actor: Any = None,
+) -> AuditRecord:
+    """Append one record to the chain, inside the caller's transaction (a
+    rolled-back write leaves no record). The head row is locked until the
+    transaction ends, so concurrent writers chain one after another."""
+    request = request if request is not None else current_request.get()
+    if actor is not None:
+        actor_id, actor_username = actor.pk, actor.get_username()
+    else:
+        actor_id, actor_username = _actor(request)
+    with transaction.atomic():
+        head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+        if head is None:
+            AuditChainHead.objects.get_or_create(pk=1)
+            head = AuditChainHead.objects.select_for_update().get(pk=1)
+        record = AuditRecord(
+            action=action,
+            actor_id=actor_id,
+            actor_username=actor_username[:150],
+            ip=client_ip(request),
+            model=model,
+            object_pk=str(object_pk if object_pk is not None else "")[:64],
+            object_repr=str(object_repr)[:200],
+            before=to_json(before),
+            after=to_json(after),
+            detail=to_json(detail or {}),
+            prev_hash=head.last_hash,
+        )
+        record.hash = record.compute_hash()
+        record.save()
+        AuditChainHead.objects.filter(pk=1).update(
+            last_hash=record.hash, count=models.F("count") + 1
+        )
+    return record
+
+
+def record_export(request: HttpRequest | None, what: str, count: int) -> AuditRecord:
+    """Every export calls this once: which export, how many rows, with which
+    filters."""
+    query = dict(request.GET.lists()) if request is not None else {}
+    if request is not None:
+        request._export_recorded = True
+    return append(
+        AuditRecord.Action.EXPORT,
+        request=request,
+        object_repr=what,
+        detail={"what": what, "count": count, "query": query},
+    )
+
+
+def record_reveal(
+    request: HttpRequest | None, obj: models.Model, field: str, reason: str
+) -> AuditRecord:
+    """A clear value of personal data was shown to the requester, for a stated
+    reason."""
+    return append(
+        AuditRecord.Action.REVEAL,
+        request=request,
+        model=obj._meta.label_lower,
+        object_pk=obj.pk,
+        object_repr=str(obj),
+        detail={"field": field, "reason": reason},
+    )
+
+
+def audited_update(queryset: models.QuerySet, **values: Any) -> int:
+    """``queryset.update(**values)`` with one audit record naming every row it
+    changed and their values before. Use it wherever domain code writes with
+    ``.update()``; the queryset's conditions (a version check, "not yet
+    marked") still apply, so the count means what it meant."""
+    with transaction.atomic():
+        fields = [_attname(queryset.model, name) for name in values]
+        rows = list(queryset.select_for_update().values("pk", *fields))
+        if not rows:
+            return 0
+        pks = [row.pop("pk") for row in rows]
+        count = queryset.filter(pk__in=pks).update(**values)
+        if count:
+            append(
+                AuditRecord.Action.BULK_UPDATE,
+                model=queryset.model._meta.label_lower,
+                object_pk=str(pks[0]) if len(pks) == 1 else "",
+                object_repr=f"{count} rows",
+                before={str(pk): row for pk, row in zip(pks, rows, strict=True)},
+                after={k: _describe(v) for k, v in values.items()},
+                detail={"pks": [str(pk) for pk in pks]},
+            )
+    return count
+
+
+def _attname(model: type[models.Model], name: str) -> str:
+    try:
+        return model._meta.get_field(name).attname
+    except Exception:
+        return name
+
+
+def _describe(value: Any) -> Any:
+    # F() and other expressions are recorded by their text, rows by their key.
+    if hasattr(value, "resolve_expression"):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    return value

@@ -1,0 +1,319 @@
+"""The audit trail: every write, login, reveal and export leaves a record;
+records are append-only and hash-chained, and verify_audit finds tampering."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.log import append, audited_update, record_export
+from audit.models import AppendOnly, AuditRecord
+from audit.tasks import prune
+from audit.verify import verify_chain
+from grids.models import Area
+from policing.models import Person
+from tests.conftest import PASSWORD
+from tests.factories import make_area
+
+pytestmark = pytest.mark.django_db
+
+
+def last(action: str | None = None, **filters) -> AuditRecord:  # type: ignore[no-untyped-def]
+    qs = AuditRecord.objects.filter(**filters)
+    if action:
+        qs = qs.filter(action=action)
+    return qs.order_by("-id").first()
+
+
+def test_create_update_delete_are_recorded_with_before_and_after(tree):
+    person = Person.objects.create(
+        name="王五",
+        role=Person.Role.GRID_WORKER,
+        area=tree.grid,
+        phone="+8613912345678",
+    )
+    created = last("create", model="policing.person", object_pk=str(person.pk))
+    assert created.after["name"] == "王五"
+    assert created.after["area_id"] == tree.grid.pk
+    # a phone never enters the trail in clear
+    assert created.after["phone"] == "139****5678"
+
+    person.name = "王六"
+    person.save()
+    updated = last("update", model="policing.person")
+    assert updated.before == {"name": "王五"}
+    assert updated.after == {"name": "王六"}
+
+    pk = person.pk
+    person.delete()
+    deleted = last("delete", model="policing.person")
+    assert deleted.object_pk == str(pk)
+    assert deleted.before["name"] == "王六"
+
+
+def test_a_save_that_changes_nothing_leaves_no_record(tree):
+    person = Person.objects.create(
+        name="甲", role=Person.Role.GRID_WORKER, area=tree.grid
+    )
+    before = AuditRecord.objects.count()
+    person.save()
+    assert AuditRecord.objects.count() == before
+
+
+def test_writes_through_a_page_name_the_actor_and_address(client, personas):
+    client.force_login(personas.village)
+    response = client.get(reverse("two_factor"), REMOTE_ADDR="10.1.2.3")
+    assert response.status_code == 200
+    record = last("create", model="core.totpdevice")
+    assert record.actor_username == "village"
+    assert record.actor_id == personas.village.pk
+    assert record.ip == "10.1.2.3"
+    assert record.after["secret"] == "[redacted]"
+
+
+def test_logins_and_failures_are_recorded(client, personas):
+    client.post(reverse("login"), {"username": "village", "password": "wrong-one"})
+    failed = last("login_failed")
+    assert failed.detail["username"] == "village"
+    assert "wrong-one" not in str(failed.detail) + str(failed.after)
+    client.post(reverse("login"), {"username": "village", "password": PASSWORD})
+    ok = last("login")
+    assert ok.actor_username == "village"
+    assert ok.ip == "127.0.0.1"
+    client.post(reverse("logout"))
+    assert last("logout").actor_username == "village"
+
+
+def test_bulk_updates_through_the_helper_name_every_row(tree):
+    grids = Area.objects.filter(level="grid")
+    count = audited_update(grids, residents=7)
+    assert count == 3
+    record = last("bulk_update")
+    assert record.model == "grids.area"
+    assert sorted(record.detail["pks"]) == sorted(str(g.pk) for g in grids)
+    assert record.after == {"residents": 7}
+
+
+def test_record_export_helper(personas):
+    request = RequestFactory().get("/x/?status=open", REMOTE_ADDR="10.0.0.9")
+    request.user = personas.township
+    record_export(request, "disputes.csv", 42)
+    record = last("export")
+    assert record.detail["count"] == 42
+    assert record.detail["what"] == "disputes.csv"
+    assert record.detail["query"] == {"status": ["open"]}
+    assert record.actor_username == "township"
+    assert record.ip == "10.0.0.9"
+
+
+def test_records_are_append_only(tree):
+    record = AuditRecord.objects.order_by("id").first()
+    with pytest.raises(AppendOnly):
+        AuditRecord.objects.filter(pk=record.pk).update(action="x")
+    with pytest.raises(AppendOnly):
+        AuditRecord.objects.filter(pk=record.pk).delete()
+    with pytest.raises(AppendOnly):
+        record.delete()
+    record.action = "login"
+    with pytest.raises(AppendOnly):
+        record.save()
+
+
+def test_verify_audit_passes_on_an_untouched_chain(tree, capsys):
+    call_command("verify_audit")
+    assert "intact" in capsys.readouterr().out
+
+
+def _raw(sql: str, params: list) -> None:  # type: ignore[type-arg]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def test_an_edited_record_is_reported(tree):
+    victim = AuditRecord.objects.order_by("id")[3]
+    # behind the application's back: straight SQL
+    _raw(
+        "UPDATE audit_auditrecord SET actor_username = %s WHERE id = %s",
+        ["someone-else", victim.pk],
+    )
+    with pytest.raises(CommandError, match="BROKEN"):
+        call_command("verify_audit")
+    report = verify_chain()
+    assert any(f"#{victim.pk}" in p and "edited" in p for p in report.problems)
+
+
+def test_an_edited_after_value_is_reported(tree):
+    victim = AuditRecord.objects.filter(action="create").order_by("id")[2]
+    _raw(
+        "UPDATE audit_auditrecord SET after = %s WHERE id = %s",
+        ['{"name": "forged"}', victim.pk],
+    )
+    report = verify_chain()
+    assert any(f"#{victim.pk}" in p for p in report.problems)
+
+
+def test_a_deleted_record_is_reported(tree):
+    ids = list(AuditRecord.objects.order_by("id").values_list("id", flat=True))
+    _raw("DELETE FROM audit_auditrecord WHERE id = %s", [ids[4]])
+    report = verify_chain()
+    assert any(f"#{ids[5]}" in p and "deleted" in p for p in report.problems)
+    with pytest.raises(CommandError):
+        call_command("verify_audit")
+
+
+def test_deleting_the_last_record_is_reported(tree):
+    last_id = AuditRecord.objects.order_by("-id").values_list("id", flat=True)[0]
+    _raw("DELETE FROM audit_auditrecord WHERE id = %s", [last_id])
+    report = verify_chain()
+    assert any("end of the chain" in p for p in report.problems)
+
+
+def test_retention_keeps_everything_by_default(tree, settings):
+    settings.AUDIT_RETENTION_DAYS = None
+    count = AuditRecord.objects.count()
+    assert prune(now=timezone.now() + dt.timedelta(days=3650)) == 0
+    assert AuditRecord.objects.count() == count
+
+
+def test_retention_never_removes_records_younger_than_184_days(tree, settings):
+    settings.AUDIT_RETENTION_DAYS = 30  # raised to 184
+    old_count = AuditRecord.objects.count()
+    # 183 days later nothing is old enough
+    assert prune(now=timezone.now() + dt.timedelta(days=183)) == 0
+    # a new record, then 185 days on: only the older ones go
+    later = timezone.now() + dt.timedelta(days=185)
+    import time_machine
+
+    with time_machine.travel(later - dt.timedelta(days=2), tick=False):
+        make_area(tree.grid, "building", "楼1")
+    kept = AuditRecord.objects.count() - old_count
+    assert prune(now=later) == old_count
+    assert AuditRecord.objects.count() == kept
+    assert verify_chain().ok
+    # the chain goes on from what is left
+    append(AuditRecord.Action.SECURITY, detail={"note": "after pruning"})
+    assert verify_chain().ok
+
+
+def test_admin_browses_but_cannot_add_change_or_delete(client, personas):
+    client.force_login(personas.admin)
+    changelist = reverse("admin:audit_auditrecord_changelist")
+    assert client.get(changelist).status_code == 200
+    assert client.get(changelist + "?action__exact=create").status_code == 200
+    record = AuditRecord.objects.order_by("id").first()
+    detail = reverse("admin:audit_auditrecord_change", args=[record.pk])
+    assert client.get(detail).status_code == 200
+    assert client.post(detail, {"action": "login"}).status_code == 403
+    assert client.get(reverse("admin:audit_auditrecord_add")).status_code == 403
+    delete = reverse("admin:audit_auditrecord_delete", args=[record.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert AuditRecord.objects.filter(pk=record.pk).exists()
+
+
+def test_other_staff_cannot_see_the_trail(client, personas):
+    client.force_login(personas.district)
+    response = client.get(reverse("admin:audit_auditrecord_changelist"))
+    assert response.status_code == 302
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_never_fork_the_chain(tree):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    errors: list[Exception] = []
+
+    def write(n: int) -> None:
+        try:
+            for i in range(10):
+                make_area(Area.objects.get(pk=tree.grid.pk), "building", f"b{n}-{i}")
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    report = verify_chain()
+    assert report.ok, report.problems
+    hashes = list(AuditRecord.objects.values_list("prev_hash", flat=True))
+    assert len(hashes) == len(set(hashes)), "two records claim the same predecessor"
+
+
+# Set-based writes that are bookkeeping, not data: the case-number counter,
+# the second factor's replay counter, the trail's own head, key rotation
+# (recorded as one security record per field).
+BULK_ALLOWED = {
+    ("disputes/models.py", "CaseNumberCounter"),
+    ("core/twofactor.py", "check_code"),
+    ("core/management/commands/rotate_encryption_keys.py", "Command"),
+}
+QUERYSET_METHODS = {"filter", "exclude", "all", "select_for_update", "objects"}
+
+
+def _raw_updates(path, base):  # type: ignore[no-untyped-def]
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+
+    def visit(node, scope):  # type: ignore[no-untyped-def]
+        for child in ast.iter_child_nodes(node):
+            name = scope
+            # The outermost class or function names the place.
+            if not scope and isinstance(
+                child, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+            ):
+                name = child.name
+            if (
+                isinstance(child, ast.Call)
+                and isinstance(child.func, ast.Attribute)
+                and child.func.attr == "update"
+            ):
+                target = child.func.value
+                method = (
+                    target.func.attr
+                    if isinstance(target, ast.Call)
+                    and isinstance(target.func, ast.Attribute)
+                    else target.attr
+                    if isinstance(target, ast.Attribute)
+                    else None
+                )
+                rel = str(path.relative_to(base))
+                if method in QUERYSET_METHODS and (rel, name) not in BULK_ALLOWED:
+                    found.append(f"{rel}:{child.lineno} ({name})")
+            visit(child, name)
+
+    visit(tree, "")
+    return found
+
+
+def test_domain_code_writes_sets_through_the_audited_helper():
+    """``queryset.update()`` sends no signal, so it would escape the trail:
+    domain code calls ``audit.log.audited_update`` instead."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    base = Path(settings.BASE_DIR)
+    offenders = []
+    for app in ("core", "grids", "policing", "disputes", "dashboards", "integrations"):
+        for path in sorted((base / app).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            offenders += _raw_updates(path, base)
+    assert not offenders, (
+        "raw queryset.update() outside the audit helper: " + ", ".join(offenders)
+    )
