@@ -59,13 +59,15 @@ CONCURRENCY = (1, 8, 32)
 # Requests per operation and concurrency: (reads, writes, heavy).
 REQUESTS = {
     "T": (60, 30, 10),
-    "S": (400, 150, 100),
-    "M": (400, 150, 40),
-    "L": (400, 150, 20),
+    "S": (300, 120, 60),
+    "M": (300, 120, 30),
+    "L": (300, 120, 20),
 }
-# No operation runs longer than this per concurrency; fewer requests are then
-# reported (the n column).
-TIME_CAP_S = 40.0
+# No operation runs longer than this per concurrency, and the load phase as a
+# whole stays within a budget (so that S finishes in minutes even on a busy
+# machine); fewer requests are then reported (the n column).
+TIME_CAP_S = 20.0
+LOAD_BUDGET_S = {"T": 120.0, "S": 330.0, "M": 900.0, "L": 1500.0}
 
 Request = tuple[str, str, bytes | None, dict[str, str]]
 
@@ -89,6 +91,7 @@ class Result:
     seconds: float
     samples: list[Sample]
     client_cpu_s: float
+    server_cpu_s: float = 0.0
 
     @property
     def rps(self) -> float:
@@ -131,6 +134,9 @@ class Result:
             "bytes_per_response": int(statistics.mean(s.size for s in self.samples))
             if self.samples
             else 0,
+            "server_cpu_ms_per_request": round(self.server_cpu_s / self.n * 1000, 2)
+            if self.n
+            else None,
             "client_cpu_us_per_request": round(self.client_cpu_s / self.n * 1e6, 1)
             if self.n
             else None,
@@ -273,6 +279,18 @@ class Server:
         except OSError:
             children = ""
         return [self.proc.pid, *map(int, children.split())]
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the workers have used so far."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self.pids()[1:]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])
+        return total / tick
 
     def rss_mb(self) -> dict[str, float]:
         out = {}
@@ -1074,15 +1092,16 @@ def render(report: dict[str, Any]) -> str:
         f"{info.get('distinct_people', '?')} distinct people); "
         f"post-load: {info.get('post_load', {})}.",
         "",
-        "| operation | c | n | req/s | p50 ms | p99 ms | SQL/req | × bare view p50 | × SQL floor p50 | SQL alone ms |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| operation | c | n | req/s | p50 ms | p99 ms | SQL/req | app CPU ms/req | × bare view p50 | × SQL floor p50 | SQL alone ms |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in report["rows"]:
         if not row.get("available", True):
-            lines.append(f"| {row['op']} | – | – | not available | | | | | | |")
+            lines.append(f"| {row['op']} | – | – | not available | | | | | | | |")
             continue
         lines.append(
-            "| {op} | {c} | {n} | {rps} | {p50} | {p99} | {q} | {rc} | {rs} | {sa} |".format(
+            "| {op} | {c} | {n} | {rps} | {p50} | {p99} | {q} | {cpu} | {rc} | {rs} | {sa} |".format(
+                cpu=fmt(row.get("server_cpu_ms_per_request"), 1),
                 op=row["op"],
                 c=row["concurrency"],
                 n=row["n"],
@@ -1116,12 +1135,18 @@ def render(report: dict[str, Any]) -> str:
     lines += ["", f"Server memory after the run (RSS MB): {report.get('rss_mb')}"]
     floors = report.get("floors", [])
     if floors:
-        lines += ["", "Floors:", "", "| floor | c | n | req/s | p50 ms | p99 ms |"]
-        lines.append("|---|---|---|---|---|---|")
+        lines += [
+            "",
+            "Floors:",
+            "",
+            "| floor | c | n | req/s | p50 ms | p99 ms | app CPU ms/req |",
+        ]
+        lines.append("|---|---|---|---|---|---|---|")
         for f in floors:
             lines.append(
                 f"| {f['op']} | {f['concurrency']} | {f['n']} | {fmt(f['rps'])} | "
-                f"{fmt(f['p50_ms'], 2)} | {fmt(f['p99_ms'], 2)} |"
+                f"{fmt(f['p50_ms'], 2)} | {fmt(f['p99_ms'], 2)} | "
+                f"{fmt(f.get('server_cpu_ms_per_request'), 1)} |"
             )
     client = [r.get("client_cpu_us_per_request") for r in report["rows"] if r.get("n")]
     if client:
@@ -1142,6 +1167,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=0, help="reads per level")
     parser.add_argument("--only", default="", help="comma-separated name fragments")
     parser.add_argument("--no-sweep", action="store_true")
+    parser.add_argument("--budget", type=float, default=0, help="seconds of load")
     parser.add_argument("--sweep-due", type=int, default=0)
     parser.add_argument(
         "--sweep-handle", type=int, default=1000, help="rows handled for real"
@@ -1180,6 +1206,7 @@ def main(argv: list[str] | None = None) -> int:
     call_command("collectstatic", interactive=False, verbosity=0)
     info = dataset_info(connection) or {}
     reads, writes, heavy = REQUESTS[size]
+    budget = args.budget or LOAD_BUDGET_S[size]
     if args.requests:
         reads = args.requests
     fx = prepare()
@@ -1215,6 +1242,17 @@ def main(argv: list[str] | None = None) -> int:
         }
         floor_results: dict[tuple[str, int], Result] = {}
 
+        load_started = time.perf_counter()
+        levels_left = [
+            sum(len(o.concurrency) for o in floors.values())
+            + sum(len(o.concurrency) for o in ops if available(o.probe))
+        ]
+
+        def cap() -> float:
+            remaining = budget - (time.perf_counter() - load_started)
+            levels_left[0] -= 1
+            return max(3.0, min(TIME_CAP_S, remaining / max(1, levels_left[0] + 1)))
+
         def measure(op: Op) -> list[Result]:
             n = n_for[op.kind]
             # Warm-up: every worker process imports, connects and fills caches.
@@ -1228,7 +1266,9 @@ def main(argv: list[str] | None = None) -> int:
             )
             out = []
             for c in op.concurrency:
-                r = drive(server.port, op.name, op.make, n, c)
+                cpu = server.cpu_seconds()
+                r = drive(server.port, op.name, op.make, n, c, cap())
+                r.server_cpu_s = server.cpu_seconds() - cpu
                 out.append(r)
                 print(
                     f"  {op.name:45s} c={c:<3d} n={r.n:<5d} {r.rps:8.1f}/s p50 {r.pct(50):8.2f} ms p99 {r.pct(99):8.2f} ms q={fmt(r.queries)} {r.statuses}",
