@@ -92,6 +92,28 @@ WHERE g.path LIKE %(path)s
 GROUP BY 1
 """
 
+# The same figures from the dashboards' summary tables (dashboards.models),
+# over the default period (this month) and the open cases now.
+SUMMARY_CHILDREN = """
+SELECT substr(grid_path, 1, %(child_len)s), sum(collected), sum(resolved),
+       sum(closed), sum(closed_on_time), sum(satisfied), sum(unsatisfied)
+FROM dashboards_disputedailystat
+WHERE grid_path LIKE %(path)s AND day BETWEEN %(since)s AND %(until)s
+GROUP BY 1
+"""
+SUMMARY_CATEGORIES = """
+SELECT category_id, sum(collected), sum(resolved)
+FROM dashboards_disputedailystat
+WHERE grid_path LIKE %(path)s AND day BETWEEN %(since)s AND %(until)s
+GROUP BY 1
+"""
+SUMMARY_OPEN = """
+SELECT substr(grid_path, 1, %(child_len)s), sum(open), sum(overdue)
+FROM dashboards_opensnapshot
+WHERE grid_path LIKE %(path)s
+GROUP BY 1
+"""
+
 EXPORT = """
 SELECT d.id, d.number, g.code, c.code, d.risk, d.source, d.title,
        d.description, d.created_at, d.stage, d.due_at, d.overdue_at,

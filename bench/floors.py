@@ -181,6 +181,30 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return _json(dashboard_figures(prefix, len(prefix) + 4))
 
 
+def summary_figures(path_prefix: str, child_len: int) -> dict[str, Any]:
+    today = dt.datetime.now(dt.UTC).date()
+    params = {
+        "path": path_prefix + "%",
+        "child_len": child_len,
+        "since": today.replace(day=1),
+        "until": today,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(q.SUMMARY_CHILDREN, params)
+        children = cursor.fetchall()
+        cursor.execute(q.SUMMARY_CATEGORIES, params)
+        categories = cursor.fetchall()
+        cursor.execute(q.SUMMARY_OPEN, params)
+        open_now = cursor.fetchall()
+    return {"children": children, "categories": categories, "open": open_now}
+
+
+@login_not_required
+def summary(request: HttpRequest) -> HttpResponse:
+    prefix = request.GET.get("path", "")
+    return _json(summary_figures(prefix, len(prefix) + 4))
+
+
 @csrf_exempt
 @login_not_required
 def create(request: HttpRequest) -> HttpResponse:
@@ -361,5 +385,6 @@ urlpatterns = [
     path("floor/disputes/<int:pk>/escalate/", escalate),
     path("floor/create/", create),
     path("floor/dashboard/", dashboard),
+    path("floor/summary/", summary),
     path("floor/export/", export),
 ]
