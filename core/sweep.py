@@ -165,6 +165,6 @@ def run_sweeps(now: dt.datetime | None = None) -> dict[str, tuple[int, int]]:
         except Exception:
             logger.exception("sweep %s failed; the next run resumes it", sweep.name)
             results[sweep.name] = (0, 0)
-    if any(results.values()):
+    if any(marked or handled for marked, handled in results.values()):
         logger.info("sweeps: %s", results)
     return results

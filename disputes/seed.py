@@ -316,7 +316,7 @@ def _history(
             kind,
             to,
             Level.GRID,
-            rng.uniform(1, 20),
+            min(rng.uniform(1, 20), max((now - t).total_seconds() / 3600 * 0.9, 0.01)),
             reason="不属于受理范围" if kind == A.REJECT else "当事人申请",
             data={},
         )
@@ -331,7 +331,7 @@ def _history(
         hours = slow * (
             rng.uniform(2, 20) if level == Level.VILLAGE else rng.uniform(10, 60)
         )
-        if open_now and (t + dt.timedelta(hours=hours)) > now:
+        if t + dt.timedelta(hours=hours) > now:
             break
         if rng.random() < 0.04:
             ever_overdue = True
@@ -349,7 +349,7 @@ def _history(
     resolve_hours = slow * (
         rng.uniform(1, 18) if current_level == Level.GRID else rng.uniform(12, 120)
     )
-    if open_now and t + dt.timedelta(hours=resolve_hours) > now:
+    if t + dt.timedelta(hours=resolve_hours) > now:
         finish(stage)
         _set_due(case, now)
         return events
@@ -373,7 +373,7 @@ def _history(
     )
     while feedback is not None:
         hours = slow * rng.uniform(2, 30)
-        if open_now and t + dt.timedelta(hours=hours) > now:
+        if t + dt.timedelta(hours=hours) > now:
             case.feedback_level = feedback
             finish(S.FEEDBACK)
             _set_due(case, now)
@@ -392,7 +392,7 @@ def _history(
         )
         feedback = below
     hours = slow * rng.uniform(24, 150)
-    if open_now and t + dt.timedelta(hours=hours) > now:
+    if t + dt.timedelta(hours=hours) > now:
         finish(S.FOLLOW_UP)
         _set_due(case, now)
         return events

@@ -262,7 +262,7 @@ def perform(
     """Run one transition on ``dispute``; see the module docstring."""
     with transaction.atomic():
         current = (
-            Dispute.objects.select_for_update()
+            Dispute.objects.select_for_update(of=("self",))
             .select_related("grid")
             .get(pk=dispute.pk)
         )
@@ -709,7 +709,7 @@ def report_in(summons: WhistleSummons, *, by: User, note: str = "") -> WhistleSu
 
     with transaction.atomic():
         current = (
-            WhistleSummons.objects.select_for_update()
+            WhistleSummons.objects.select_for_update(of=("self",))
             .select_related("whistle__grid", "whistle__dispute", "person")
             .get(pk=summons.pk)
         )

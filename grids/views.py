@@ -179,6 +179,15 @@ def grid_detail(request: HttpRequest, code: str) -> HttpResponse:
             .select_related("person", "person__station")
             .order_by("role", "-is_primary", "pk")
         )
+    # An officer posted to the grid and to its zone is listed once, with the
+    # concurrent post the zone assignment may carry.
+    seen = {(a.person_id, a.role): a for a in on_duty}
+    for a in list(zone_duty):
+        twin = seen.get((a.person_id, a.role))
+        if twin is not None:
+            if not twin.concurrent_post:
+                twin.concurrent_post = a.concurrent_post
+            zone_duty.remove(a)
     history = list(
         Assignment.objects.filter(grid=grid, end_date__lt=on)
         .select_related("person")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -15,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .coverage import coverage_summary
+from .coverage import coverage_summary, parse_day
 from .filters import AssignmentFilter, PersonFilter
 from .models import Assignment, Person
 from .permissions import can_manage_forces
@@ -143,17 +142,19 @@ class CoverageView(APIView):
         "grids, 1+X+N per grid) for the caller's scope, each with its gaps.",
     )
     def get(self, request: Request) -> Response:
-        from .views import narrowed_user
+        from grids.models import Area
 
         raw_on = request.query_params.get("on")
-        on = parse_date(raw_on) if raw_on else timezone.localdate()
+        on = parse_day(raw_on) if raw_on else timezone.localdate()
         if on is None:
             raise ValidationError({"on": ["Enter a date like 2025-01-31."]})
         within = request.query_params.get("within") or None
-        viewer = narrowed_user(request, within)
-        if viewer is None:
-            raise NotFound()
-        summary = coverage_summary(viewer, on=on)
+        area = None
+        if within:
+            area = Area.objects.visible_to(request.user).filter(code=within).first()
+            if area is None:
+                raise NotFound()
+        summary = coverage_summary(request.user, on=on, within=area)
         data = {
             "on": summary["on"],
             "within": within,

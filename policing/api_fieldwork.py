@@ -10,6 +10,7 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -24,6 +25,7 @@ from .serializers_fieldwork import (
     HazardFixSerializer,
     HazardSerializer,
     HazardVerifySerializer,
+    PhotoUploadSerializer,
     TimeEntrySerializer,
 )
 
@@ -93,6 +95,22 @@ class ActivityViewSet(_ScopedViewSet):
                 Prefetch("photos", queryset=ActivityPhoto.objects.order_by("pk")),
             )
         )
+
+    @extend_schema(
+        summary="Add a photo",
+        description="Multipart upload of one photo; the type is read from the "
+        "content. An activity keeps at most six.",
+        request={"multipart/form-data": PhotoUploadSerializer},
+        responses=ActivitySerializer,
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def photos(self, request: Request, pk: str | None = None) -> Response:
+        activity = self.get_object()
+        _require_role(request, self.recorders)
+        body = PhotoUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        activity.add_photo(photo=body.validated_data["file"])
+        return Response(self.get_serializer(self.get_object()).data, status=201)
 
 
 @extend_schema_view(

@@ -79,6 +79,16 @@ class RuleResult:
         return data
 
 
+def parse_day(value: str | None) -> dt.date | None:
+    """A date from ``YYYY-MM-DD``; None when missing or not a real date."""
+    from django.utils.dateparse import parse_date
+
+    try:
+        return parse_date(value or "")
+    except ValueError:
+        return None
+
+
 def _today(on: dt.date | None) -> dt.date:
     return on or timezone.localdate()
 
@@ -341,15 +351,47 @@ def grid_forces(user: User, on: dt.date | None = None) -> RuleResult:
     )
 
 
-def coverage_summary(user: User, on: dt.date | None = None) -> dict[str, Any]:
-    """All coverage rules for the viewer's scope on ``on`` (today by default):
-    ``{"on": date, "rules": {key: RuleResult}}``, keys ``grid_officer``,
-    ``zone_force``, ``station_sunk``, ``grid_force``."""
+class _Narrowed:
+    """The viewer seen through one area of their scope: the rules then read
+    that subtree only (every other attribute is the viewer's)."""
+
+    def __init__(self, user: Any, area: Area) -> None:
+        self._user = user
+        self.area = area
+        self.area_id = area.pk
+        self._scope_path = area.path
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._user, name)
+
+
+def narrowed(user: Any, area: Area | None) -> Any:
+    """``user`` limited to ``area``'s subtree; raises NotInScope when the
+    area lies outside the user's scope."""
+    from core.exceptions import NotInScope
+    from core.scope import in_scope
+
+    if area is None:
+        return user
+    if not in_scope(user, area):
+        raise NotInScope()
+    return _Narrowed(user, area)
+
+
+def coverage_summary(
+    user: User, on: dt.date | None = None, *, within: Area | None = None
+) -> dict[str, Any]:
+    """All coverage rules for the viewer's scope (or the ``within`` subtree of
+    it) on ``on`` (today by default): ``{"on": date, "within": area or None,
+    "rules": {key: RuleResult}}``, keys ``grid_officer``, ``zone_force``,
+    ``station_sunk``, ``grid_force``. Raises NotInScope for an area outside
+    the viewer's scope."""
     on = _today(on)
+    user = narrowed(user, within)
     rules = [
         grids_without_officer(user, on),
         zones_short_of_force(user, on),
         station_sinking(user, on),
         grid_forces(user, on),
     ]
-    return {"on": on, "rules": {r.key: r for r in rules}}
+    return {"on": on, "within": within, "rules": {r.key: r for r in rules}}

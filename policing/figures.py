@@ -76,14 +76,15 @@ def hazards_per_grid(user: User, now: dt.datetime | None = None) -> list[dict]:
 
 
 def officer_time_summary(user: User, month: dt.date) -> dict:
-    """Officers counted, how many fall below the 50% time-in-grid target, and
-    the share over all their hours together."""
+    """Officers counted, how many fall below the 50% time-in-grid target, how
+    many logged nothing, and the share over all their hours together."""
     rows = officer_time_shares(user, month)
     total = sum(r.total_hours for r in rows)
     in_grid = sum(r.in_grid_hours for r in rows)
     return {
         "officers": len(rows),
         "below_target": sum(1 for r in rows if r.below_target),
+        "nothing_logged": sum(1 for r in rows if r.nothing_logged),
         "share": (in_grid / total) if total else None,
         "target": TARGET_SHARE,
     }

@@ -48,9 +48,26 @@ class PersonFilter(django_filters.FilterSet):
         help_text=_("Only people with an assignment in force on this date."),
     )
 
+    date = django_filters.DateFilter(
+        method="filter_on_duty",
+        label=_("Date"),
+        help_text=_(
+            "Same as on_duty: people with an assignment in force on this date."
+        ),
+    )
+
     class Meta:
         model = Person
-        fields = ["q", "role", "station", "active", "party_member", "within", "on_duty"]
+        fields = [
+            "q",
+            "role",
+            "station",
+            "active",
+            "party_member",
+            "within",
+            "on_duty",
+            "date",
+        ]
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

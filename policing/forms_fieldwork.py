@@ -21,9 +21,7 @@ from .models import (
     current_grid_of,
     person_of,
 )
-from .uploads import validate_photo
-
-MAX_PHOTOS = 6
+from .uploads import MAX_PHOTOS, validate_photo
 
 
 class DateTimeInput(forms.DateTimeInput):

@@ -774,6 +774,21 @@ class Activity(models.Model):
         logger.info("activity %s recorded in grid %s", activity.pk, grid.pk)
         return activity
 
+    def add_photo(self, *, photo: Any) -> ActivityPhoto:
+        """Attach one more photo, checked by content and size."""
+        from core.exceptions import DomainError
+
+        from .uploads import MAX_PHOTOS, validate_photo
+
+        content_type = validate_photo(photo)
+        if self.photos.count() >= MAX_PHOTOS:
+            raise DomainError(
+                _("An activity keeps at most %(n)s photos.") % {"n": MAX_PHOTOS}
+            )
+        return ActivityPhoto.objects.create(
+            activity=self, file=photo, content_type=content_type, size=photo.size
+        )
+
     # Properties
     @property
     def hours(self) -> float:

@@ -326,10 +326,12 @@ def _build_station(
         handed_over = demo_zone or rng.random() < 0.12
         start = DEMO_HANDOVER if demo_zone else (HANDOVER if handed_over else SINCE)
         if handed_over:
+            # The predecessor has since been transferred out of the station.
             before = b.person(
                 Person.Role.COMMUNITY_OFFICER,
                 township,
                 unit=community_unit,
+                active=False,
             )
         vacated = (
             {g.code for g in grids[-1:]} if zone_no == 7 and not demo_zone else set()
@@ -390,7 +392,13 @@ def _build_station(
                     role=Assignment.Role.GRID_WORKER,
                     start_date=SINCE,
                 )
-            volunteers = 1 if first else rng.choice((0, 1, 1, 2, 2, 3))
+            volunteers = (
+                1
+                if first
+                else 0
+                if rng.random() < 0.04
+                else rng.choice((1, 1, 2, 2, 3))
+            )
             for v in range(volunteers):
                 volunteer = b.person(
                     Person.Role.VOLUNTEER_POLICE,

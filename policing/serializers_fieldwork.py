@@ -268,3 +268,9 @@ class TimeEntrySerializer(serializers.ModelSerializer):
         return TimeEntry.objects.create(
             created_by=_request_user(self), **validated_data
         )
+
+
+class PhotoUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text=_("A JPEG, PNG or WebP photo of at most 5 MB.")
+    )

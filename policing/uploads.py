@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from core.uploads import check_upload
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_PHOTOS = 6
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
 
 

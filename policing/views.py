@@ -11,14 +11,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from core.exceptions import DomainError
 from core.exports import read_table, table_response
 from grids.models import Area
 
-from .coverage import coverage_summary
+from .coverage import coverage_summary, parse_day
 from .filters import AssignmentFilter, PersonFilter
 from .forms import AssignmentForm, EndAssignmentForm, HandoverForm, PersonForm
 from .models import Assignment, Person
@@ -213,38 +212,17 @@ def assignment_end(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-class _ScopedUser:
-    """The viewer narrowed to one area of their scope (``?within=``): the
-    coverage rules then see that subtree only."""
-
-    def __init__(self, user, area: Area) -> None:  # type: ignore[no-untyped-def]
-        self._user = user
-        self.area = area
-        self.area_id = area.pk
-        self._scope_path = area.path
-
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
-        return getattr(self._user, name)
-
-
-def narrowed_user(request: HttpRequest, code: str | None):  # type: ignore[no-untyped-def]
-    """The viewer, or the viewer narrowed to ``code`` if it is in scope;
-    None when the code is unknown or outside the scope."""
+def within_area(request: HttpRequest, code: str | None) -> Area | None:
+    """The area ``?within=`` names, if the viewer may see it; 404 otherwise."""
     if not code:
-        return request.user
-    area = Area.objects.visible_to(request.user).filter(code=code).first()
-    if area is None:
         return None
-    return _ScopedUser(request.user, area)
+    return get_object_or_404(Area.objects.visible_to(request.user), code=code)
 
 
 def coverage(request: HttpRequest) -> HttpResponse:
-    on = parse_date(request.GET.get("on") or "") or timezone.localdate()
+    on = parse_day(request.GET.get("on")) or timezone.localdate()
     within = request.GET.get("within") or ""
-    viewer = narrowed_user(request, within)
-    if viewer is None:
-        raise Http404
-    summary = coverage_summary(viewer, on=on)
+    summary = coverage_summary(request.user, on=on, within=within_area(request, within))
     return render(
         request,
         "policing/coverage.html",
@@ -253,7 +231,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
             "rules": summary["rules"],
             "on": on,
             "within": within,
-            "within_area": getattr(viewer, "area", None),
+            "within_area": summary["within"],
         },
     )
 

@@ -63,6 +63,15 @@ def _page(request: HttpRequest, queryset: Any) -> Any:
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+def _grid_initial(request: HttpRequest) -> dict:
+    """``?grid=<id>`` preselects a grid the user can see (from a grid page)."""
+    grid_id = request.GET.get("grid", "")
+    if not grid_id.isdigit():
+        return {}
+    grid = Area.objects.visible_to(request.user).grids().filter(pk=grid_id).first()
+    return {"grid": grid} if grid else {}
+
+
 def _forbidden(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return render(
         request,
@@ -81,7 +90,12 @@ def activity_create(request: HttpRequest) -> HttpResponse:
         _require_role(request, RECORDERS)
     except NotAllowed as exc:
         return _forbidden(request, exc)
-    form = ActivityForm(request.POST or None, request.FILES or None, user=request.user)
+    form = ActivityForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=_grid_initial(request),
+        user=request.user,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             activity = form.record()
@@ -91,7 +105,8 @@ def activity_create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc.detail))
         else:
             messages.success(request, _("Field work recorded."))
-            return redirect("policing:grid_activities", grid_id=activity.grid_id)
+            # Back to the grid's page, where the new entry now shows.
+            return redirect("grids:grid", code=activity.grid.code)
     return render(request, "policing/fieldwork/activity_form.html", {"form": form})
 
 
@@ -195,7 +210,7 @@ def hazard_create(request: HttpRequest) -> HttpResponse:
         _require_role(request, RECORDERS)
     except NotAllowed as exc:
         return _forbidden(request, exc)
-    initial = {}
+    initial = _grid_initial(request)
     activity_id = request.GET.get("activity", "")
     if activity_id.isdigit():
         activity = (
@@ -293,7 +308,7 @@ def time_shares(request: HttpRequest) -> HttpResponse:
     month = _month(request)
     rows = officer_time_shares(request.user, month)
     show_all = request.GET.get("all") == "1"
-    listed = rows if show_all else [r for r in rows if r.below_target]
+    listed = rows if show_all else [r for r in rows if r.needs_attention]
     stations = [
         {"name": name, "rows": list(group)}
         for name, group in groupby(listed, key=lambda r: r.station_name)
@@ -312,6 +327,7 @@ def time_shares(request: HttpRequest) -> HttpResponse:
             "stations": stations,
             "counted": len(rows),
             "below": sum(1 for r in rows if r.below_target),
+            "nothing": sum(1 for r in rows if r.nothing_logged),
             "target": TARGET_SHARE,
             "show_all": show_all,
         },

@@ -62,8 +62,18 @@ class OfficerTime:
         return self.in_grid_hours / self.total_hours
 
     @property
+    def nothing_logged(self) -> bool:
+        return self.total_hours <= 0
+
+    @property
     def below_target(self) -> bool:
-        return self.share is None or self.share < TARGET_SHARE
+        """Logged time, less than half of it in the officer's grids. An
+        officer who logged nothing is ``nothing_logged``, not below."""
+        return self.share is not None and self.share < TARGET_SHARE
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.below_target or self.nothing_logged
 
 
 def _assigned_there(person_ref: str, grid_ref: str, date_ref: str) -> Exists:

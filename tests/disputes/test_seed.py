@@ -36,6 +36,9 @@ def test_seed_builds_two_years_through_allowed_moves(tree, personas, category):
             assert e.from_stage == previous[e.dispute_id]
             assert e.from_stage in MOVES[e.action]
         previous[e.dispute_id] = e.to_stage
+    from django.utils import timezone
+
+    assert not DisputeEvent.objects.filter(created_at__gt=timezone.now()).exists()
     stages = dict(cases.values_list("pk", "stage"))
     assert previous == stages
     # Idempotent.

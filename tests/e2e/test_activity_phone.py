@@ -1,5 +1,5 @@
 """An officer logs a patrol on a phone-sized screen; it shows on the grid's
-activity page."""
+page."""
 
 from __future__ import annotations
 
@@ -47,10 +47,16 @@ def test_an_activity_recorded_on_a_phone_shows_on_the_grid_page(
         assert width <= PHONE["viewport"]["width"]
         submit.click()
 
-        page.wait_for_url(f"**/policing/grids/{tree.grid.pk}/activities/")
+        # Back on the grid's page, the patrol is listed.
+        page.wait_for_url(f"**/areas/grid/{tree.grid.code}/")
         expect(page.locator("#grid-name")).to_have_text(tree.grid.name)
-        expect(page.locator("#activity-list")).to_contain_text("甲村文化广场东侧")
-        expect(page.locator("#activity-list")).to_contain_text("周警官")
+        recent = page.locator("#grid-fieldwork-list")
+        expect(recent).to_contain_text("巡逻")
+        expect(recent).to_contain_text("甲村文化广场东侧")
+        expect(recent).to_contain_text("周警官")
+        # And on the grid's full field-work list.
+        page.click("#grid-fieldwork >> text=全部工作记录")
+        expect(page.locator("#activity-list")).to_contain_text("夜巡，未发现异常")
     finally:
         context.close()
     activity = Activity.objects.get()

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from disputes.models import Dispute
+from disputes.models import Dispute, DisputeCategory
 from tests.conftest import PASSWORD
 from tests.disputes.conftest import ensure_reference_data
 from tests.e2e.conftest import PHONE
@@ -110,11 +110,14 @@ def test_a_case_from_intake_on_a_phone_to_closed(browser, live_server, personas,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_stale_page_says_the_case_changed(
-    browser, live_server, personas, tree, make_case
-):
+def test_a_stale_page_says_the_case_changed(browser, live_server, personas, tree):
     ensure_reference_data()
-    case = make_case()
+    case, _ = Dispute.intake(
+        by=personas.grid_worker,
+        grid=tree.grid,
+        category=DisputeCategory.objects.get(code="debts"),
+        title="借款到期未还",
+    )
     base = live_server.url
     context = browser.new_context()
     page = context.new_page()

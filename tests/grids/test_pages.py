@@ -46,7 +46,8 @@ def test_grid_page_shows_who_is_on_duty_with_phones_and_the_map(client, tree, pe
     officer = person(
         "community_officer", tree.village, name="周卫东", phone="+8613912345678"
     )
-    assign(officer, tree.grid, concurrent_post="兼任甲村党支部副书记")
+    assign(officer, tree.grid)
+    assign(officer, z, concurrent_post="兼任甲村党支部副书记")
     assign(person("police_assistant", tree.village, name="田小军"), z)
     html = (
         _client(client, personas.grid_worker)
@@ -54,6 +55,7 @@ def test_grid_page_shows_who_is_on_duty_with_phones_and_the_map(client, tree, pe
         .content.decode()
     )
     assert "周卫东" in html and "tel:+8613912345678" in html
+    assert html.count(">周卫东<") == 1  # grid and zone posts shown once
     assert "兼任甲村党支部副书记" in html
     assert "田小军" in html
     assert 'id="area-map-data"' in html or "area-map" in html

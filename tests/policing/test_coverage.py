@@ -145,3 +145,13 @@ def test_zone_and_grid_counts_use_the_date(forces, tree, personas):
     assert Area.objects.grids().count() == 4
     later = grids_without_officer(personas.district, dt.date(2030, 1, 1))
     assert later.met == 2  # open-ended assignments stay in force
+
+
+def test_coverage_within_a_subtree_of_the_scope(forces, tree, personas):
+    from core.exceptions import NotInScope
+
+    summary = coverage_summary(personas.district, ON, within=tree.other_township)
+    assert summary["within"] == tree.other_township
+    assert summary["rules"]["grid_officer"].total == 1
+    with pytest.raises(NotInScope):
+        coverage_summary(personas.outsider, ON, within=tree.village)

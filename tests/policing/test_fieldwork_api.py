@@ -220,3 +220,40 @@ def test_a_leader_cannot_record(api, data, tree, personas):
     )
     assert response.status_code == 403
     assert Activity.objects.count() == 2
+
+
+def test_a_photo_is_added_by_upload_and_checked_by_content(
+    api, client, data, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.policing.test_fieldwork_pages import PNG
+
+    settings.MEDIA_ROOT = tmp_path
+    me, _far, mine, theirs = data
+    api.force_authenticate(me.user)
+    ok = api.post(
+        f"/api/v1/activities/{mine.pk}/photos/",
+        {"file": SimpleUploadedFile("a.png", PNG, content_type="image/png")},
+        format="multipart",
+    )
+    assert ok.status_code == 201, ok.json()
+    assert len(ok.json()["photo_urls"]) == 1
+    photo_url = ok.json()["photo_urls"][0]
+    client.force_login(me.user)
+    served = client.get(photo_url)
+    assert served.status_code == 200
+    assert served["Content-Type"] == "image/png"
+    fake = api.post(
+        f"/api/v1/activities/{mine.pk}/photos/",
+        {"file": SimpleUploadedFile("b.png", b"<html>" * 50, content_type="image/png")},
+        format="multipart",
+    )
+    assert fake.status_code == 400
+    assert "detail" in fake.json()
+    elsewhere = api.post(
+        f"/api/v1/activities/{theirs.pk}/photos/",
+        {"file": SimpleUploadedFile("a.png", PNG, content_type="image/png")},
+        format="multipart",
+    )
+    assert elsewhere.status_code == 404

@@ -73,5 +73,6 @@ def test_officer_time_summary(tree, personas):
     summary = figures.officer_time_summary(personas.township, dt.date(2026, 3, 1))
     assert summary["officers"] == 2
     assert summary["below_target"] == 1
+    assert summary["nothing_logged"] == 0
     assert summary["share"] == 6 / 16
     assert summary["target"] == 0.5

@@ -67,7 +67,9 @@ def test_recording_an_activity_adds_the_officer_and_keeps_the_photo(
     assert list(a.participants.all()) == [officer_person]
     assert a.duration_minutes == 120
     assert a.photos.get().content_type == "image/png"
+    assert response["Location"] == reverse("grids:grid", args=[tree.grid.code])
     page = client.get(response["Location"]).content.decode()
+    assert f'data-activity="{a.pk}"' in page
     assert "甲村文化广场" in page
 
 

@@ -157,6 +157,7 @@ def test_coverage_page_lists_gaps_with_fix_links(client, tree, personas, roster)
     assert "甲村第2网格" in html  # no officer
     assert f"/policing/assignments/new/?grid={tree.sibling_grid.code}" in html
     assert "丙村" not in html
+    assert c.get(reverse("policing:coverage"), {"on": "2025-02-30"}).status_code == 200
     assert (
         c.get(
             reverse("policing:coverage"), {"within": tree.other_village.code}
@@ -243,6 +244,7 @@ def test_coverage_api(tree, personas, roster):
     assert data["rules"]["grid_officer"]["met"] == 1
     assert data["rules"]["grid_officer"]["gaps"][0]["code"] == tree.sibling_grid.code
     assert api.get("/api/v1/coverage/", {"on": "nonsense"}).status_code == 400
+    assert api.get("/api/v1/coverage/", {"on": "2025-13-45"}).status_code == 400
     assert (
         api.get("/api/v1/coverage/", {"within": tree.other_village.code}).status_code
         == 404

@@ -63,13 +63,15 @@ def test_the_share_counts_only_hours_in_grids_held_on_the_day(dataset, personas)
     assert not m.below_target
 
 
-def test_an_officer_with_nothing_logged_has_no_share_and_counts_as_below(
+def test_an_officer_with_nothing_logged_has_no_share_and_is_flagged_apart(
     tree, personas
 ):
     idle = person("闲警官", tree.township)
     rows = {r.person_id: r for r in officer_time_shares(personas.district, MARCH)}
     assert rows[idle.pk].share is None
-    assert rows[idle.pk].below_target
+    assert rows[idle.pk].nothing_logged
+    assert not rows[idle.pk].below_target
+    assert rows[idle.pk].needs_attention
 
 
 def test_each_user_sees_only_the_officers_of_their_scope(dataset, personas):
