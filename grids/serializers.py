@@ -33,7 +33,9 @@ class GridSerializer(serializers.ModelSerializer):
     village = serializers.CharField(
         source="parent_code", read_only=True, help_text="Code of the grid's village."
     )
-    police_zone = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    police_zone = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     covers = serializers.SlugRelatedField(
         slug_field="code",
         many=True,

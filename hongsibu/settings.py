@@ -327,6 +327,16 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "disputes.tasks.sweep_overdue_task",
             "schedule": 60.0,
         },
+        # The dashboards' summary tables: changed (grid, day) pairs and the
+        # open-now snapshot; the dashboards lag the cases by at most ~40 s.
+        "refresh-dashboard-stats": {
+            "task": "dashboards.tasks.refresh_stats_task",
+            "schedule": 30.0,
+        },
+        "rebuild-dashboard-stats": {
+            "task": "dashboards.tasks.rebuild_stats_task",
+            "schedule": crontab(minute=41, hour=2),
+        },
         "purge-expired-tokens": {
             "task": "core.tasks.purge_expired_tokens_task",
             "schedule": crontab(minute=17, hour=3),
@@ -358,6 +368,8 @@ WEBHOOK_RUN_BUDGET_SECONDS = env.float("WEBHOOK_RUN_BUDGET_SECONDS", default=40.
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
 MAP_MAX_ZOOM = env.int("MAP_MAX_ZOOM", default=18)
+# Where a map without tiles is centred (Hongsibu) until the grids are drawn.
+MAP_CENTER = (37.42, 106.06)
 
 # --- Logging ------------------------------------------------------------------
 LOGGING = {
@@ -368,6 +380,8 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-axes logs every reset at INFO; lockouts still show as warnings.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # --- Production hardening (effective when DEBUG is off) -------------------------

@@ -99,10 +99,10 @@ def test_a_real_worker_runs_a_task_and_beat_ticks(worker):
             (key,), connection=conn, queue=app.conf.task_default_queue
         )
     assert wait_for(
-        lambda: Heartbeat.objects.filter(name=f"ping:{key}").exists(), 60
+        lambda: Heartbeat.objects.filter(name=f"ping:{key}").exists(), 150
     ), "the worker did not run the task"
     # The beat schedule's heartbeat runs every 30 s.
-    assert wait_for(lambda: Heartbeat.objects.filter(name="beat").exists(), 75), (
+    assert wait_for(lambda: Heartbeat.objects.filter(name="beat").exists(), 150), (
         "beat did not tick"
     )
     assert worker.poll() is None
