@@ -1,0 +1,1 @@
+"""Dataset generator and benchmark suite; results go to docs/benchmarks.md."""
