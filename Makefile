@@ -62,11 +62,11 @@ bench: install ## Benchmarks: make bench DATASET=S|M|L (PostgreSQL and Redis)
 
 vendor: ## Refresh static/vendor from npm (package.json)
 	rm -rf var/npm && mkdir -p var/npm && cp package.json var/npm/ && cd var/npm && npm install --no-audit --no-fund
-	cp var/npm/node_modules/bootstrap/dist/css/bootstrap.min.css var/npm/node_modules/bootstrap/dist/js/bootstrap.bundle.min.js static/vendor/bootstrap/
+	cp var/npm/node_modules/bootstrap/dist/css/bootstrap.min.css* var/npm/node_modules/bootstrap/dist/js/bootstrap.bundle.min.js* static/vendor/bootstrap/
 	cp var/npm/node_modules/bootstrap-icons/font/bootstrap-icons.min.css static/vendor/bootstrap-icons/
-	cp var/npm/node_modules/bootstrap-icons/font/fonts/*.woff2 static/vendor/bootstrap-icons/fonts/
+	cp var/npm/node_modules/bootstrap-icons/font/fonts/*.woff* static/vendor/bootstrap-icons/fonts/
 	cp var/npm/node_modules/echarts/dist/echarts.min.js static/vendor/echarts/
-	cp -r var/npm/node_modules/leaflet/dist/leaflet.js var/npm/node_modules/leaflet/dist/leaflet.css var/npm/node_modules/leaflet/dist/images static/vendor/leaflet/
+	cp -r var/npm/node_modules/leaflet/dist/leaflet.js var/npm/node_modules/leaflet/dist/leaflet.js.map var/npm/node_modules/leaflet/dist/leaflet.css var/npm/node_modules/leaflet/dist/images static/vendor/leaflet/
 
 clean: ## Remove the local database, broker and caches (keeps .venv)
 	rm -rf var/db.sqlite3* var/broker var/cache var/celerybeat-schedule*
