@@ -93,3 +93,26 @@ def _plain_cache(settings):  # type: ignore[no-untyped-def]
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):  # type: ignore[no-untyped-def]
+    """Rows written by data migrations (dispute categories, the deadline policy,
+    the working-day calendar) are gone after a transactional test flushed the
+    database; put them back for every test that uses the database."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if (marker and marker.kwargs.get("transaction")) or names & {
+        "transactional_db",
+        "live_server",
+    }:
+        request.getfixturevalue("transactional_db")
+    elif marker or "db" in names:
+        request.getfixturevalue("db")
+    else:
+        return
+    from disputes.models import DeadlinePolicy, DisputeCategory
+    from tests.disputes.conftest import ensure_reference_data
+
+    if not (DisputeCategory.objects.exists() and DeadlinePolicy.objects.exists()):
+        ensure_reference_data()

@@ -338,3 +338,41 @@ class Failures:
 
     def report(self) -> str:
         return f"{len(self.items)} problem(s):\n" + "\n".join(self.items[:80])
+
+
+def township_code(world: Any, key: str) -> dict[str, Any]:
+    """The township above the world's grid in ``key``."""
+    from grids.models import Area
+
+    grid = world.obj("area", key)
+    return {"code": Area.objects.get(path=grid.path[: 2 * grid.steplen]).code}
+
+
+def export_of(table: str, fmt: str) -> Callable[[Any, str], dict[str, Any]]:
+    def build(world: Any, key: str) -> dict[str, Any]:
+        return {**code_of("area")(world, key), "table": table, "fmt": fmt}
+
+    return build
+
+
+# Township rankings: the personas whose scope holds a whole township.
+TOWNSHIP_SCOPES = frozenset({"township", "district", "leader", "admin", "outsider"})
+REGISTRY.update(
+    {
+        # --- dashboards (issue 5): every persona, within its own area
+        "dashboards:home": PAGE,
+        "dashboards:area": Spec("page", kwargs=code_of("area")),
+        "dashboards:report": Spec("page", kwargs=code_of("area")),
+        "dashboards:rankings": Spec(
+            "page", kwargs=township_code, roles=TOWNSHIP_SCOPES
+        ),
+        "dashboards:export": Spec(
+            "page", kwargs=export_of("grids", "csv"), export=True
+        ),
+        "stats": API,
+        # --- field work photos over the API (issue 8)
+        "activity-photos": Spec(
+            "api", kwargs=obj_pk("activity"), method="POST", roles=RECORDERS
+        ),
+    }
+)
