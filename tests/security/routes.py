@@ -360,7 +360,8 @@ TOWNSHIP_SCOPES = frozenset({"township", "district", "leader", "admin", "outside
 REGISTRY.update(
     {
         # --- dashboards (issue 5): every persona, within its own area
-        "dashboards:home": PAGE,
+        # opens the dashboard of the persona's own area
+        "dashboards:home": Spec("page", ok_status=(302,)),
         "dashboards:area": Spec("page", kwargs=code_of("area")),
         "dashboards:report": Spec("page", kwargs=code_of("area")),
         "dashboards:rankings": Spec(
