@@ -78,6 +78,7 @@ def _eager_celery(settings):  # type: ignore[no-untyped-def]
     """Tasks run inline unless a test starts a real worker."""
     from hongsibu.celery import app
 
+    app.set_current()  # shared tasks resolve to the current app
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     yield

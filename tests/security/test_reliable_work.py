@@ -75,7 +75,8 @@ def test_a_task_of_a_killed_worker_is_finished_by_the_next_one(tmp_path, monkeyp
     queue = f"kill-{uuid.uuid4().hex[:8]}"
     # Celery lets the environment's broker URL win over the one given.
     monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
-    publisher = Celery("publisher", broker=broker)
+    # Not the current app: later tests in this process must keep ours.
+    publisher = Celery("publisher", broker=broker, set_as_current=False)
     key = uuid.uuid4().hex
     first = start_worker(tmp_path, broker, queue)
     second = None
