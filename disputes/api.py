@@ -107,12 +107,13 @@ class DisputeViewSet(
     queryset = Dispute.objects.none()
 
     def get_queryset(self) -> QuerySet:
-        return (
-            Dispute.objects.visible_to(self.request.user)
-            .select_related("grid", "category", "handler")
-            .prefetch_related(
-                Prefetch("parties", queryset=Party.objects.order_by("pk"))
-            )
+        cases = Dispute.objects.visible_to(self.request.user).select_related(
+            "grid", "category", "handler"
+        )
+        if self.action == "list":
+            return cases  # DisputeListSerializer reads the page's parties itself
+        return cases.prefetch_related(
+            Prefetch("parties", queryset=Party.objects.order_by("pk"))
         )
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

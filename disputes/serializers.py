@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from core.validators import normalise_phone, validate_id_number
 from grids.models import Area
@@ -81,6 +84,101 @@ class UserBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "name", "role"]
 
 
+def _render_datetime(value: Any, tz: Any) -> Any:
+    """What DRF's ISO 8601 ``DateTimeField.to_representation`` returns."""
+    if isinstance(value, str):
+        return value
+    if tz is not None and timezone.is_aware(value):
+        value = value.astimezone(tz)
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+class DisputeListSerializer(serializers.ListSerializer):
+    """A page of cases, each exactly as ``DisputeSerializer`` shows it, without
+    DRF's per-field machinery and with the parties of the whole page read in
+    one query as plain rows (a list page is the platform's hottest read: see
+    docs/benchmarks.md). ``tests/disputes/test_api.py`` checks that every case
+    renders the same as through the serializer."""
+
+    _plan: list[tuple[str, list[str], str, Any]] | None = None
+
+    @classmethod
+    def plan(cls) -> list[tuple[str, list[str], str, Any]]:
+        """How to render each field, built once per process: the fields do
+        not depend on the request."""
+        if cls._plan is None:
+            plan = []
+            for field in DisputeSerializer()._readable_fields:
+                name = field.field_name
+                if name in ("parties", "handler"):
+                    plan.append((name, [], name, field))
+                elif (
+                    isinstance(field, serializers.DateTimeField)
+                    and (
+                        getattr(field, "format", api_settings.DATETIME_FORMAT) or ""
+                    ).lower()
+                    == ISO_8601
+                    and not hasattr(field, "timezone")
+                ):
+                    plan.append((name, field.source_attrs, "datetime", None))
+                else:
+                    plan.append((name, field.source_attrs, "field", field))
+            cls._plan = plan
+        return cls._plan
+
+    def to_representation(self, data: Any) -> list[dict[str, Any]]:
+        cases = list(data.all() if hasattr(data, "all") else data)
+        if not cases:
+            return []
+        parties: dict[int, list[dict[str, Any]]] = {case.pk: [] for case in cases}
+        rows = (
+            Party.objects.filter(dispute_id__in=list(parties))
+            .order_by("pk")
+            .values("id", "dispute_id", "name", "role", "phone", "id_number", "address")
+        )
+        for row in rows:
+            parties[row.pop("dispute_id")].append(
+                {
+                    "id": row["id"],
+                    "name": row["name"],
+                    "role": row["role"],
+                    "phone": masked(row["phone"], "phone"),
+                    "id_number": masked(row["id_number"], "id_number"),
+                    "address": row["address"],
+                }
+            )
+        tz = timezone.get_current_timezone() if settings.USE_TZ else None
+        plan = self.plan()
+        out = []
+        for case in cases:
+            item: dict[str, Any] = {}
+            for name, attrs, kind, field in plan:
+                if kind == "parties":
+                    item[name] = parties[case.pk]
+                    continue
+                if kind == "handler":
+                    item[name] = (
+                        field.to_representation(case.handler)
+                        if case.handler_id is not None
+                        else None
+                    )
+                    continue
+                value: Any = case
+                for attr in attrs:
+                    value = getattr(value, attr)
+                    if value is None:
+                        break
+                if value is None:
+                    item[name] = None
+                elif kind == "datetime":
+                    item[name] = _render_datetime(value, tz)
+                else:
+                    item[name] = field.to_representation(value)
+            out.append(item)
+        return out
+
+
 class DisputeSerializer(serializers.ModelSerializer):
     grid = serializers.SlugRelatedField(slug_field="code", read_only=True)
     grid_name = serializers.CharField(source="grid.name", read_only=True)
@@ -125,6 +223,7 @@ class DisputeSerializer(serializers.ModelSerializer):
             "parties",
         ]
         read_only_fields = fields
+        list_serializer_class = DisputeListSerializer
 
 
 class DisputeCreateSerializer(serializers.Serializer):

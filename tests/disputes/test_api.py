@@ -252,7 +252,46 @@ def test_list_queries_do_not_grow_with_page_size(api, make_case, personas):
         assert len(response.json()["results"]) == size
         return len(ctx.captured_queries)
 
+    count(1)  # the scope's area ids are resolved once per user
     assert count(2) == count(6)
+
+
+def test_list_shows_each_case_exactly_as_the_case_endpoint(
+    api, make_case, personas, settings
+):
+    """The list renders its page without DRF's per-field machinery; every case
+    must still read the same as through DisputeSerializer (GET /disputes/{id}/)."""
+    settings.TIME_ZONE = "Asia/Shanghai"
+    S = Dispute.Stage
+    cases = [make_case(parties=[])]
+    for stage in (S.VILLAGE_REVIEW, S.CLOSED, S.REJECTED, S.FOLLOW_UP):
+        cases.append(walk(make_case(), personas, stage))
+    cases.append(
+        make_case(
+            parties=[
+                {"name": "王某", "role": "applicant", "address": "红寺堡镇"},
+                {"name": "赵某", "role": "respondent", "phone": "13812345678"},
+                {"name": "钱某", "role": "other", "id_number": "11010519491231002X"},
+            ]
+        )
+    )
+    client = api(personas.district)
+    listed = client.get("/api/v1/disputes/").json()["results"]
+    assert [item["id"] for item in listed] == sorted(
+        (c.pk for c in cases), reverse=True
+    )
+    for item in listed:
+        one = client.get(f"/api/v1/disputes/{item['id']}/").json()
+        assert item == one
+    by_id = {item["id"]: item for item in listed}
+    assert by_id[cases[0].pk]["parties"] == []
+    assert by_id[cases[2].pk]["closed_at"] is not None
+    assert (
+        by_id[cases[1].pk]["handler"] is None
+        or "username" in by_id[cases[1].pk]["handler"]
+    )
+    masked = [p["phone"] for p in by_id[cases[-1].pk]["parties"]]
+    assert masked == ["", "138****5678", ""]
 
 
 def test_cursor_pagination_walks_every_case(api, make_case, personas):
