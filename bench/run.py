@@ -959,6 +959,76 @@ def sql_alone(fx: Fixture) -> dict[str, dict[str, Any]]:
     return out
 
 
+# Tables whose statements are the operation's own work (not sessions, tokens,
+# throttles or the audit trail).
+DATA_TABLES = ("disputes_", "dashboards_", "grids_area")
+
+
+def orm_statements(path: str, user: Any) -> list[str]:
+    """The SELECTs the platform's ORM runs on the data tables for one GET of
+    ``path`` in-process, as PostgreSQL receives them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    client.get(path, HTTP_HOST="127.0.0.1")  # warm: scope ids, caches
+    client.force_authenticate(user.__class__.objects.get(pk=user.pk))
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path, HTTP_HOST="127.0.0.1")
+    if response.status_code != 200:
+        raise RuntimeError(f"{path}: {response.status_code}")
+    return [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].lstrip().upper().startswith("SELECT")
+        and any(t in q["sql"] for t in DATA_TABLES)
+        and "knox_" not in q["sql"]
+    ]
+
+
+def orm_alone(fx: Fixture, alone: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Each hot path's ORM statements timed inside PostgreSQL against the
+    hand-written SQL of the same figures (the target: within 2×, the same
+    plan)."""
+    from core.models import User
+
+    township = User.objects.get(username="bench-township")
+    root = User.objects.get(username="bench-root")
+    paths = {
+        "list": ("/api/v1/disputes/", township),
+        "dashboard township": (f"/api/v1/stats/?area={fx.township.code}", township),
+        "dashboard root": (f"/api/v1/stats/?area={fx.root.code}", root),
+    }
+    if fx.list_ids:
+        pk = fx.list_ids[0]
+        paths["detail"] = (f"/api/v1/disputes/{pk}/", township)
+    out: dict[str, Any] = {}
+    for name, (path, user) in paths.items():
+        if name not in alone:
+            continue
+        try:
+            statements = orm_statements(path, user)
+        except Exception as exc:  # a missing endpoint is reported, not fatal
+            out[name] = {"error": str(exc)}
+            continue
+        total, plans = 0.0, []
+        for sql in statements:
+            ms, plan = explain_ms(sql.replace("%", "%%"), {}, repeat=3)
+            total += ms
+            plans.append(sql + "\n" + plan)
+        sql_ms = alone[name]["ms"]
+        out[name] = {
+            "orm_ms": total,
+            "sql_ms": sql_ms,
+            "ratio": total / sql_ms if sql_ms else None,
+            "statements": len(statements),
+            "plans": plans,
+        }
+    return out
+
+
 def commit_ms(n: int = 200) -> float:
     """Median time of a one-row INSERT and its COMMIT (the WAL flush every
     write request pays once at least)."""
@@ -1173,6 +1243,24 @@ def render(report: dict[str, Any]) -> str:
         ]
     else:
         lines += ["", "Overdue sweep: not available"]
+    orm = report.get("orm_vs_sql") or {}
+    if orm:
+        lines += [
+            "",
+            "The platform's own SELECTs on the data tables (captured in-process, "
+            "timed in PostgreSQL) against the hand-written SQL of the same data:",
+            "",
+            "| hot path | ORM statements | ORM ms | hand-written ms | ratio |",
+            "|---|---|---|---|---|",
+        ]
+        for name, r in orm.items():
+            if "error" in r:
+                lines.append(f"| {name} | – | {r['error']} | | |")
+                continue
+            lines.append(
+                f"| {name} | {r['statements']} | {fmt(r['orm_ms'], 2)} | "
+                f"{fmt(r['sql_ms'], 2)} | {fmt(r['ratio'], 2)} |"
+            )
     lines += ["", f"Server memory after the run (RSS MB): {report.get('rss_mb')}"]
     floors = report.get("floors", [])
     if floors:
@@ -1360,6 +1448,7 @@ def main(argv: list[str] | None = None) -> int:
     for row in report["rows"]:
         if row.get("floor") in alone:
             row["sql_alone_ms"] = alone[row["floor"]]["ms"]
+    report["orm_vs_sql"] = orm_alone(fx, alone)
     if not args.no_sweep:
         due = args.sweep_due or {"T": 20, "S": 200, "M": 10_000, "L": 10_000}[size]
         report["sweep"] = bench_sweep(due, handle=min(due, args.sweep_handle))
