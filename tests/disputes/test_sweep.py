@@ -498,3 +498,41 @@ def test_the_batch_writes_are_in_the_audit_trail(
     ).latest("id")
     assert list(stamp.after) == ["overdue_handled_at"]
     assert len(stamp.detail["pks"]) == 4
+
+
+def test_the_policies_of_a_batch_are_those_of_each_case(category):
+    from disputes.deadlines import policies_for, policy_for
+    from disputes.models import DisputeCategory
+
+    other = DisputeCategory.objects.exclude(pk=category.pk).first()
+    DeadlinePolicy.objects.create(stage="grid", risk="red", duration=2, unit="hours")
+    DeadlinePolicy.objects.create(
+        stage="grid", category=category, duration=12, unit="hours"
+    )
+    DeadlinePolicy.objects.create(
+        stage="village_review", risk="orange", category=other, duration=1, unit="hours"
+    )
+    keys = [
+        (stage, risk, cat)
+        for stage in ("grid", "village_review", "feedback", "closed")
+        for risk in ("blue", "orange", "red")
+        for cat in (category.pk, other.pk, None)
+    ]
+    assert policies_for(keys) == {key: policy_for(*key) for key in keys}
+
+
+def test_the_recipients_of_a_batch_are_those_of_each_case(tree, personas):
+    from disputes.models import LEVEL_ORDER
+    from disputes.notifications import Recipients, people_at_level, supervisors_of
+
+    grids = [tree.grid, tree.sibling_grid, tree.other_grid]
+    levels = [*LEVEL_ORDER, None]
+    people = Recipients((g, level) for g in grids for level in levels)
+    for grid in grids:
+        for level in levels:
+            assert people.at_level(grid, level) == set(
+                people_at_level(grid, level).values_list("pk", flat=True)
+            )
+            assert people.supervisors(grid, level) == set(
+                supervisors_of(grid, level).values_list("pk", flat=True)
+            )
