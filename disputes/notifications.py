@@ -195,6 +195,8 @@ def notify_overdue_all(cases: list[Dispute], now: dt.datetime) -> int:
     handler) that it went overdue: one query for the recipients of all the
     cases (their grids loaded), one insert for the messages."""
     people = Recipients((case.grid, case.acting_level) for case in cases)
+    # get_stage_display() hashes the choices on every call: once per batch.
+    stage_names = {value: str(label) for value, label in Dispute.Stage.choices}
     messages = []
     for case in cases:
         level = case.acting_level
@@ -207,7 +209,7 @@ def notify_overdue_all(cases: list[Dispute], now: dt.datetime) -> int:
                 recipients=recipients,
                 kind="dispute.overdue",
                 title=_("%(number)s is overdue in stage %(stage)s")
-                % {"number": case.number, "stage": case.get_stage_display()},
+                % {"number": case.number, "stage": stage_names[case.stage]},
                 body=case.title,
                 url=case_url(case),
                 dedup_key=f"dispute-overdue:{case.pk}:{case.stage}:{case.stage_entered_at:%Y%m%d%H%M%S%f}",
