@@ -2,8 +2,9 @@
 
 ``append`` is the only way a record is written. The helpers below are what
 other apps call: ``record_export`` for every export, ``record_reveal`` for every
-reveal of personal data and ``audited_update`` for set-based ``.update()``
-writes that model signals cannot see.
+reveal of personal data, ``audited_update`` for set-based ``.update()``
+writes and ``audited_bulk_create`` for ``bulk_create``, which model signals
+cannot see.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -185,6 +186,47 @@ def audited_update(queryset: models.QuerySet, **values: Any) -> int:
                 detail={"pks": [str(pk) for pk in pks]},
             )
     return count
+
+
+def audited_bulk_create(
+    model: type[models.Model], objs: Iterable[models.Model], **kwargs: Any
+) -> list[models.Model]:
+    """``bulk_create`` with the audit record a save would have written:
+    ``bulk_create`` sends no ``post_save``, so the signal handlers never see
+    these rows. One row gets exactly the record of a save; several get one
+    ``create`` record naming every row, with each row's values under its key
+    (the shape of ``audited_update``'s records). Rows must come back with
+    their keys (PostgreSQL, SQLite 3.35+), so no ``ignore_conflicts``."""
+    from .signals import is_audited, snapshot
+
+    objs = list(objs)
+    if not objs:
+        return objs
+    with transaction.atomic():
+        created = model._default_manager.bulk_create(objs, **kwargs)
+        if is_audited(model):
+            label = model._meta.label_lower
+            if len(created) == 1:
+                obj = created[0]
+                append(
+                    AuditRecord.Action.CREATE,
+                    model=label,
+                    object_pk=obj.pk,
+                    object_repr=str(obj),
+                    after=snapshot(obj),
+                )
+            else:
+                pks = [str(obj.pk) for obj in created]
+                append(
+                    AuditRecord.Action.CREATE,
+                    model=label,
+                    object_repr=f"{len(created)} rows",
+                    after={
+                        pk: snapshot(obj) for pk, obj in zip(pks, created, strict=True)
+                    },
+                    detail={"pks": pks},
+                )
+    return created
 
 
 def _attname(model: type[models.Model], name: str) -> str:

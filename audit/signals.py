@@ -3,7 +3,7 @@
 Every model of the project's own apps is covered, whatever app it lives in, so
 a model added later is audited without registering it. Set-based writes
 (``queryset.update()``, ``bulk_create``) send no signals: domain code uses
-``audit.log.audited_update`` for them.
+``audit.log.audited_update`` and ``audit.log.audited_bulk_create`` for them.
 
 Personal data never enters the trail in clear: encrypted fields and phone
 fields are stored masked, secrets not at all.

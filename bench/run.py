@@ -1124,7 +1124,7 @@ def bench_sweep(newly_due: int, handle: int) -> dict[str, Any]:
     if handle:
         # For real (committed): the marking, then the handling (event,
         # notifications, outbox, escalation by policy) of up to ``handle``
-        # rows, one transaction each, as the engine does it.
+        # rows, in the engine's batches (``Sweep.handle_pks``).
         t = time.perf_counter()
         result["committed_mark_rows"] = sweep.mark(now)
         result["committed_mark_s"] = time.perf_counter() - t
@@ -1133,9 +1133,8 @@ def bench_sweep(newly_due: int, handle: int) -> dict[str, Any]:
             .order_by(sweep.mark_field, "pk")
             .values_list("pk", flat=True)[:handle]
         )
-        skip_locked = connection.features.has_select_for_update_skip_locked
         t = time.perf_counter()
-        handled = sum(sweep._handle_one(pk, now, skip_locked) for pk in pks)
+        handled = sweep.handle_pks(pks, now)
         result["handle_s"] = time.perf_counter() - t
         result["handled"] = handled
     # Put everything back for the next run.

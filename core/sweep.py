@@ -8,13 +8,20 @@ marked. A run works in two phases:
    overlapping runs cannot both mark a row: the second UPDATE finds the mark
    set and skips it.
 2. **handle**: every row marked but not yet handled (``handled_field`` empty),
-   whoever marked it, is locked, handed to ``handle`` (events, notifications,
-   escalation) and stamped handled, all in one transaction per row.
+   whoever marked it, is locked, handed to the handler (events,
+   notifications, escalation) and stamped handled. A sweep with a
+   ``handle_batch`` gets up to ``BATCH_SIZE`` rows per transaction: one
+   statement locks them (``skip_locked``, so overlapping runs split the work)
+   and re-checks that they are still unhandled, the handler writes set-based,
+   and one audited update stamps them. A sweep with only ``handle`` gets one
+   transaction per row.
 
 A run killed between the phases, or in the middle of phase 2, leaves rows
-marked-but-unhandled; the next run handles them. Handlers notify through
-``disputes.notify.notify`` with dedup keys, so a row handled again after a
-crash at the worst moment still notifies nobody twice.
+marked-but-unhandled (a batch commits whole or not at all); the next run
+handles them. A batch that fails is rolled back and its rows are handled
+again one per transaction, so one bad row cannot hold back the others.
+Handlers notify through ``disputes.notify`` with dedup keys, so a row handled
+again after a crash at the worst moment still notifies nobody twice.
 
 Apps register in their ``AppConfig.ready()``::
 
@@ -29,10 +36,12 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from audit.log import audited_update
@@ -52,6 +61,10 @@ class Sweep:
     it must be idempotent for notifications (use dedup keys).
     ``pending(now)`` optionally narrows which marked-but-unhandled rows are
     still worth handling (for example: the case is still open).
+    ``handle_batch(objs, now)``, when given, replaces ``handle`` in the
+    engine: it receives a list of locked rows (with ``related`` fetched) and
+    must do for each what ``handle`` does, with a number of statements that
+    does not grow with the list.
     """
 
     name: str
@@ -61,6 +74,8 @@ class Sweep:
     handled_field: str = "overdue_handled_at"
     extra_marks: dict[str, Any] = field(default_factory=dict)
     pending: Callable[[dt.datetime], QuerySet] | None = None
+    handle_batch: Callable[[list[Any], dt.datetime], None] | None = None
+    related: tuple[str, ...] = ()
 
     def model(self) -> type[Model]:
         return self.due(timezone.now()).model
@@ -93,23 +108,46 @@ class Sweep:
         )
 
     def handle_marked(self, now: dt.datetime) -> int:
-        handled = 0
         ids = list(
             self.unhandled(now)
             .order_by(self.mark_field, "pk")
             .values_list("pk", flat=True)[: BATCH_SIZE * 20]
         )
+        return self.handle_pks(ids, now)
+
+    def handle_pks(self, ids: list[Any], now: dt.datetime) -> int:
+        """Handle these marked rows (those still unhandled and not locked by
+        another run); returns how many were handled."""
         skip_locked = connection.features.has_select_for_update_skip_locked
-        for pk in ids:
+        if self.handle_batch is None:
+            return sum(self._handle_one(pk, now, skip_locked) for pk in ids)
+        handled = 0
+        for start in range(0, len(ids), BATCH_SIZE):
+            batch = ids[start : start + BATCH_SIZE]
             try:
-                handled += self._handle_one(pk, now, skip_locked)
+                handled += self._handle_batch(batch, now, skip_locked)
             except Exception:
-                # One bad row must not starve the others; it stays
-                # marked-but-unhandled and is retried by the next run.
-                logger.exception("sweep %s could not handle row %s", self.name, pk)
+                logger.warning(
+                    "sweep %s: a batch of %s rows failed; handling them one by one",
+                    self.name,
+                    len(batch),
+                    exc_info=True,
+                )
+                handled += sum(self._handle_one(pk, now, skip_locked) for pk in batch)
         return handled
 
     def _handle_one(self, pk: Any, now: dt.datetime, skip_locked: bool) -> int:
+        try:
+            if self.handle_batch is not None:
+                return self._handle_batch([pk], now, skip_locked)
+            return self._handle_single(pk, now, skip_locked)
+        except Exception:
+            # One bad row must not starve the others; it stays
+            # marked-but-unhandled and is retried by the next run.
+            logger.exception("sweep %s could not handle row %s", self.name, pk)
+            return 0
+
+    def _handle_single(self, pk: Any, now: dt.datetime, skip_locked: bool) -> int:
         with transaction.atomic():
             manager = self.model()._default_manager
             obj = (
@@ -131,6 +169,42 @@ class Sweep:
                 **{self.handled_field: now},
             )
             return 1
+
+    def _handle_batch(self, pks: list[Any], now: dt.datetime, skip_locked: bool) -> int:
+        assert self.handle_batch is not None
+        with transaction.atomic():
+            # One statement locks the rows no other run holds and re-checks
+            # that they still need handling.
+            of = ("self",) if connection.features.has_select_for_update_of else ()
+            objs = list(
+                self.unhandled(now)
+                .filter(pk__in=pks)
+                .select_related(*self.related)
+                .select_for_update(skip_locked=skip_locked, of=of)
+                .order_by(self.mark_field, "pk")
+            )
+            if not objs:
+                return 0
+            marks: dict[Any, list[Any]] = {}
+            for obj in objs:
+                marks.setdefault(getattr(obj, self.mark_field), []).append(obj.pk)
+            self.handle_batch(objs, now)
+            # Only rows whose mark the handler did not reset (an escalation
+            # starts a new stage with a fresh deadline), as in ``_handle_single``.
+            still_marked = reduce(
+                or_,
+                (
+                    Q(pk__in=ids, **{self.mark_field: mark})
+                    for mark, ids in marks.items()
+                ),
+            )
+            audited_update(
+                self.model()
+                ._default_manager.filter(still_marked)
+                .filter(**{f"{self.handled_field}__isnull": True}),
+                **{self.handled_field: now},
+            )
+            return len(objs)
 
     def run(self, now: dt.datetime) -> tuple[int, int]:
         marked = self.mark(now)

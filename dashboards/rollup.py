@@ -199,6 +199,18 @@ def mark_dirty(grid_id: int, created_at: dt.datetime) -> None:
     DirtyDay.objects.create(grid_id_value=grid_id, day=timezone.localdate(created_at))
 
 
+def mark_dirty_many(cases: Iterable[tuple[int, dt.datetime]]) -> None:
+    """``mark_dirty`` for many (grid id, created at) pairs: one row per
+    distinct (grid, day), one insert and one audit record."""
+    from audit.log import audited_bulk_create
+
+    keys = {(grid_id, timezone.localdate(created_at)) for grid_id, created_at in cases}
+    audited_bulk_create(
+        DirtyDay,
+        [DirtyDay(grid_id_value=g, day=d) for g, d in sorted(keys)],
+    )
+
+
 BATCH = 2000
 
 

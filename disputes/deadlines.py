@@ -8,6 +8,7 @@ clock time.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
@@ -38,6 +39,39 @@ def policy_for(stage: str, risk: str, category_id: int | None) -> DeadlinePolicy
         .order_by("-specificity", "pk")
         .first()
     )
+
+
+PolicyKey = tuple[str, str, "int | None"]
+
+
+def policies_for(
+    keys: Iterable[PolicyKey],
+) -> dict[PolicyKey, DeadlinePolicy | None]:
+    """``policy_for`` for many (stage, risk, category id) keys with one query:
+    the same rule (category beats any, colour beats any, then the lowest id)
+    applied in memory to the stages' rows."""
+    keys = set(keys)
+    rows = list(
+        DeadlinePolicy.objects.filter(stage__in={stage for stage, _r, _c in keys})
+    )
+
+    def rank(policy: DeadlinePolicy) -> tuple[int, int]:
+        specificity = (2 if policy.category_id is not None else 0) + (
+            1 if policy.risk else 0
+        )
+        return (-specificity, policy.pk)
+
+    found: dict[PolicyKey, DeadlinePolicy | None] = {}
+    for stage, risk, category_id in keys:
+        matching = [
+            p
+            for p in rows
+            if p.stage == stage
+            and p.risk in (risk, "")
+            and p.category_id in (category_id, None)
+        ]
+        found[(stage, risk, category_id)] = min(matching, key=rank, default=None)
+    return found
 
 
 def is_working_day(day: dt.date, overrides: dict[dt.date, bool] | None = None) -> bool:
@@ -95,3 +129,28 @@ def due_for(
     due = add_duration(start, policy.duration, policy.unit)
     warn = start + (due - start) * EARLY_WARNING_SHARE
     return due, warn, policy
+
+
+def dues_for(
+    keys: Iterable[PolicyKey], start: dt.datetime
+) -> dict[
+    PolicyKey, tuple[dt.datetime | None, dt.datetime | None, DeadlinePolicy | None]
+]:
+    """``due_for`` for many (stage, risk, category id) keys entering their
+    stage at the same ``start``: one query for the policies and one calendar
+    query per distinct working-day duration."""
+    policies = policies_for(keys)
+    dues: dict[tuple[int, str], dt.datetime] = {}
+    found: dict[
+        PolicyKey, tuple[dt.datetime | None, dt.datetime | None, DeadlinePolicy | None]
+    ] = {}
+    for key, policy in policies.items():
+        if policy is None:
+            found[key] = (None, None, None)
+            continue
+        length = (policy.duration, policy.unit)
+        if length not in dues:
+            dues[length] = add_duration(start, *length)
+        due = dues[length]
+        found[key] = (due, start + (due - start) * EARLY_WARNING_SHARE, policy)
+    return found

@@ -5,6 +5,7 @@ so re-running a job never notifies anyone twice."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from core.models import Role
 
 from .models import Dispute, DisputeEvent, Whistle, WhistleSummons
-from .notify import notify
+from .notify import Message, notify, notify_all
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -53,6 +54,61 @@ def supervisors_of(grid: Area, level: str | None) -> QuerySet:
             is_active=True, role=Role.LEADER, area__path__in=_ancestor_paths(grid)
         )
     return people_at_level(grid, above)
+
+
+class Recipients:
+    """``people_at_level`` and ``supervisors_of`` for many (grid, level) pairs
+    with one query: every active account with a role of the levels asked,
+    scoped at any ancestor of the grids asked, then sorted out in memory."""
+
+    def __init__(self, pairs: Iterable[tuple[Area, str | None]]) -> None:
+        from .transitions import LEVEL_ROLES, level_above
+
+        pairs = list(pairs)
+        roles: set[str] = set()
+        paths: set[str] = set()
+        for grid, level in pairs:
+            if level is None:
+                continue
+            above = level_above(level)
+            roles.update(LEVEL_ROLES.get(level, ()))
+            roles.update(LEVEL_ROLES.get(above, ()) if above else (Role.LEADER,))
+            paths.update(_ancestor_paths(grid))
+        self._accounts: dict[tuple[str, str], set[Any]] = {}
+        if roles and paths:
+            rows = (
+                get_user_model()
+                .objects.filter(is_active=True, role__in=roles, area__path__in=paths)
+                .values_list("pk", "role", "area__path")
+            )
+            for pk, role, path in rows:
+                self._accounts.setdefault((role, path), set()).add(pk)
+
+    def _with_roles(self, grid: Area, roles: Iterable[str]) -> set[Any]:
+        found: set[Any] = set()
+        for path in _ancestor_paths(grid):
+            for role in roles:
+                found |= self._accounts.get((role, path), set())
+        return found
+
+    def at_level(self, grid: Area, level: str | None) -> set[Any]:
+        """The ids ``people_at_level(grid, level)`` would return."""
+        from .transitions import LEVEL_ROLES
+
+        if level is None:
+            return set()
+        return self._with_roles(grid, LEVEL_ROLES.get(level, ()))
+
+    def supervisors(self, grid: Area, level: str | None) -> set[Any]:
+        """The ids ``supervisors_of(grid, level)`` would return."""
+        from .transitions import level_above
+
+        if level is None:
+            return set()
+        above = level_above(level)
+        if above is None:
+            return self._with_roles(grid, (Role.LEADER,))
+        return self.at_level(grid, above)
 
 
 def case_url(dispute: Dispute) -> str:
@@ -131,20 +187,35 @@ def notify_for_whistle(whistle_id: int) -> int:
 
 
 def notify_overdue(case: Dispute, now: dt.datetime) -> int:
-    level = case.acting_level
-    recipients = set(people_at_level(case.grid, level).values_list("pk", flat=True))
-    recipients |= set(supervisors_of(case.grid, level).values_list("pk", flat=True))
-    if case.handler_id:
-        recipients.add(case.handler_id)
-    return notify(
-        recipients=recipients,
-        kind="dispute.overdue",
-        title=_("%(number)s is overdue in stage %(stage)s")
-        % {"number": case.number, "stage": case.get_stage_display()},
-        body=case.title,
-        url=case_url(case),
-        dedup_key=f"dispute-overdue:{case.pk}:{case.stage}:{case.stage_entered_at:%Y%m%d%H%M%S%f}",
-    )
+    return notify_overdue_all([case], now)
+
+
+def notify_overdue_all(cases: list[Dispute], now: dt.datetime) -> int:
+    """Tell the people acting on each case and their supervisors (and the
+    handler) that it went overdue: one query for the recipients of all the
+    cases (their grids loaded), one insert for the messages."""
+    people = Recipients((case.grid, case.acting_level) for case in cases)
+    # get_stage_display() hashes the choices on every call: once per batch.
+    stage_names = {value: str(label) for value, label in Dispute.Stage.choices}
+    messages = []
+    for case in cases:
+        level = case.acting_level
+        recipients = people.at_level(case.grid, level)
+        recipients |= people.supervisors(case.grid, level)
+        if case.handler_id:
+            recipients.add(case.handler_id)
+        messages.append(
+            Message(
+                recipients=recipients,
+                kind="dispute.overdue",
+                title=_("%(number)s is overdue in stage %(stage)s")
+                % {"number": case.number, "stage": stage_names[case.stage]},
+                body=case.title,
+                url=case_url(case),
+                dedup_key=f"dispute-overdue:{case.pk}:{case.stage}:{case.stage_entered_at:%Y%m%d%H%M%S%f}",
+            )
+        )
+    return notify_all(messages)
 
 
 def notify_early_warning(case: Dispute, now: dt.datetime) -> int:

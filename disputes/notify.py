@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from .models import Notification
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message for a set of recipients (users or user ids)."""
+
+    recipients: Iterable[Any]
+    kind: str
+    title: str
+    body: str = ""
+    url: str = ""
+    dedup_key: str = ""
 
 
 def notify(
@@ -25,20 +38,28 @@ def notify(
     runs again after a crash can simply notify again. Returns how many
     recipients were considered.
     """
-    ids = {getattr(r, "pk", r) for r in recipients}
-    ids.discard(None)
-    if not ids:
-        return 0
-    rows = [
-        Notification(
-            recipient_id=user_id,
-            kind=kind,
-            title=str(title)[:200],
-            body=str(body),
-            url=url,
-            dedup_key=dedup_key,
-        )
-        for user_id in sorted(ids)
-    ]
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return notify_all([Message(recipients, kind, title, body, url, dedup_key)])
+
+
+def notify_all(messages: Iterable[Message]) -> int:
+    """``notify`` for many messages with one ``INSERT ... ON CONFLICT DO
+    NOTHING`` (the same dedup rule); returns how many (message, recipient)
+    pairs were considered."""
+    rows = []
+    for m in messages:
+        ids = {getattr(r, "pk", r) for r in m.recipients}
+        ids.discard(None)
+        rows += [
+            Notification(
+                recipient_id=user_id,
+                kind=m.kind,
+                title=str(m.title)[:200],
+                body=str(m.body),
+                url=m.url,
+                dedup_key=m.dedup_key,
+            )
+            for user_id in sorted(ids)
+        ]
+    if rows:
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)

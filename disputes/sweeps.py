@@ -16,9 +16,14 @@ from django.utils.translation import gettext as _
 
 from core.sweep import Sweep, register
 
+from .deadlines import policies_for
 from .models import Dispute, DisputeEvent, WhistleSummons
-from .notifications import notify_early_warning, notify_overdue, notify_summons_overdue
-from .transitions import NEXT_UP, dispute_payload
+from .notifications import (
+    notify_early_warning,
+    notify_overdue_all,
+    notify_summons_overdue,
+)
+from .transitions import NEXT_UP, dispute_payload, escalate_automatically
 
 
 def _overdue_due(now: dt.datetime):  # type: ignore[no-untyped-def]
@@ -32,26 +37,40 @@ def _open(now: dt.datetime):  # type: ignore[no-untyped-def]
 
 
 def handle_overdue(case: Dispute, now: dt.datetime) -> None:
-    from integrations.outbox import emit
+    handle_overdue_all([Dispute.objects.select_related("grid").get(pk=case.pk)], now)
 
-    case = Dispute.objects.select_related("grid").get(pk=case.pk)
-    DisputeEvent.objects.create(
-        dispute=case,
-        actor=None,
-        action=DisputeEvent.Action.OVERDUE,
-        from_stage=case.stage,
-        to_stage=case.stage,
-        data={"due_at": case.due_at.isoformat() if case.due_at else None},
-        created_at=now,
+
+def handle_overdue_all(cases: list[Dispute], now: dt.datetime) -> None:
+    """For each case (locked, its grid loaded): the overdue event, the
+    notifications, ``dispute.overdue`` in the outbox, and the escalation
+    when the policy says so; a few statements for the whole list."""
+    from integrations.outbox import emit_many
+
+    DisputeEvent.objects.record(
+        DisputeEvent(
+            dispute=case,
+            actor=None,
+            action=DisputeEvent.Action.OVERDUE,
+            from_stage=case.stage,
+            to_stage=case.stage,
+            data={"due_at": case.due_at.isoformat() if case.due_at else None},
+            created_at=now,
+        )
+        for case in cases
     )
-    notify_overdue(case, now)
-    emit("dispute.overdue", area=case.grid, payload=dispute_payload(case))
-    policy = case.current_policy()
-    if policy is not None and policy.auto_escalate and case.stage in NEXT_UP:
-        case.escalate(
-            by=None,
-            reason=_("Overdue: escalated automatically by the deadline policy."),
-            automatic=True,
+    notify_overdue_all(cases, now)
+    emit_many("dispute.overdue", [(case.grid, dispute_payload(case)) for case in cases])
+    policies = policies_for((c.stage, c.risk, c.category_id) for c in cases)
+    up = [
+        case
+        for case in cases
+        if case.stage in NEXT_UP
+        and (policy := policies[(case.stage, case.risk, case.category_id)]) is not None
+        and policy.auto_escalate
+    ]
+    if up:
+        escalate_automatically(
+            up, reason=_("Overdue: escalated automatically by the deadline policy.")
         )
 
 
@@ -106,6 +125,8 @@ OVERDUE = register(
         handled_field="overdue_handled_at",
         extra_marks={"ever_overdue": True},
         pending=_open,
+        handle_batch=handle_overdue_all,
+        related=("grid",),
     )
 )
 EARLY_WARNING = register(

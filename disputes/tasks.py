@@ -19,6 +19,15 @@ def notify_event_task(event_id: int) -> int:
 
 
 @shared_task
+def notify_events_task(event_ids: list[int]) -> int:
+    """``notify_event_task`` for the events of a set-based transition (the
+    overdue sweep's escalations): one message instead of one per event."""
+    from .notifications import notify_for_event
+
+    return sum(notify_for_event(event_id) for event_id in event_ids)
+
+
+@shared_task
 def notify_whistle_task(whistle_id: int) -> int:
     """Tell every summoned person (and the department liaisons) to report in."""
     from .notifications import notify_for_whistle

@@ -19,6 +19,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,7 +34,7 @@ from core.exceptions import (
 from core.models import Role
 from core.scope import in_scope
 
-from .deadlines import add_duration, due_for, policy_for
+from .deadlines import add_duration, due_for, dues_for, policy_for
 from .models import (
     LEVEL_ORDER,
     CaseNumberCounter,
@@ -229,9 +230,17 @@ class Change:
     data: dict[str, Any] | None = None
 
 
-def _stage_fields(dispute: Dispute, stage: str, now: dt.datetime) -> dict[str, Any]:
-    """Fields reset when a case enters a stage: its clock starts again."""
-    due, warn, _policy = due_for(stage, dispute.risk, dispute.category_id, now)
+def _stage_fields(
+    dispute: Dispute,
+    stage: str,
+    now: dt.datetime,
+    due: tuple[dt.datetime | None, dt.datetime | None] | None = None,
+) -> dict[str, Any]:
+    """Fields reset when a case enters a stage: its clock starts again.
+    ``due``: the (due, early warning) times when the caller looked them up."""
+    if due is None:
+        due = due_for(stage, dispute.risk, dispute.category_id, now)[:2]
+    due, warn = due
     fields: dict[str, Any] = {
         "stage": stage,
         "stage_entered_at": now,
@@ -318,6 +327,12 @@ def _enqueue_notifications(event_id: int) -> None:
     notify_event_task.delay(event_id)
 
 
+def _enqueue_notifications_all(event_ids: list[int]) -> None:
+    from .tasks import notify_events_task
+
+    notify_events_task.delay(event_ids)
+
+
 def _emit(dispute: Dispute, event: DisputeEvent) -> None:
     from integrations.outbox import emit
 
@@ -381,6 +396,95 @@ def escalate(
         )
 
     return perform(dispute, Action.ESCALATE, by=by, decide=decide, **kw)
+
+
+def escalate_automatically(cases: list[Dispute], *, reason: str) -> list[DisputeEvent]:
+    """``escalate(case, by=None, automatic=True)`` for many cases at once (the
+    overdue sweep), with the same writes: the stage fields, version and
+    handler through audited updates, one escalation event per case, its
+    ``dispute.stage_changed`` outbox event, and the notifications after the
+    commit. The number of statements grows with the distinct new stages and
+    deadlines, not with the cases. Any case that cannot move raises, and the
+    caller's transaction rolls back whole."""
+    from integrations.outbox import emit_many
+
+    reason = _require(reason, _("A reason"))
+    if not cases:
+        return []
+    with transaction.atomic():
+        current = list(
+            Dispute.objects.select_for_update(of=("self",))
+            .select_related("grid")
+            .filter(pk__in=[case.pk for case in cases])
+            .order_by("pk")
+        )
+        if len(current) != len(cases):
+            raise Conflict(_("The case changed while you were acting. Reload it."))
+        for case in current:
+            check_allowed(None, case, Action.ESCALATE)
+        now = timezone.now()
+        dues = dues_for(
+            {(NEXT_UP[c.stage], c.risk, c.category_id) for c in current}, now
+        )
+        groups: dict[tuple[tuple[str, Any], ...], list[Dispute]] = {}
+        for case in current:
+            to_stage = NEXT_UP[case.stage]
+            due = dues[(to_stage, case.risk, case.category_id)][:2]
+            fields = {**_stage_fields(case, to_stage, now, due), "handler": None}
+            groups.setdefault(tuple(fields.items()), []).append(case)
+        from_stages = {case.pk: case.stage for case in current}
+        changes: dict[Any, dict[str, Any]] = {}
+        for items, group in groups.items():
+            fields = dict(items)
+            # The rows are locked: the version moves on by one for each, as a
+            # single escalation's conditional save would move it.
+            updated = audited_update(
+                Dispute.objects.filter(pk__in=[case.pk for case in group]),
+                **fields,
+                version=F("version") + 1,
+            )
+            if updated != len(group):
+                raise Conflict(_("The case changed while you were acting. Reload it."))
+            for case in group:
+                changes[case.pk] = {**fields, "version": case.version + 1}
+                for name, value in changes[case.pk].items():
+                    setattr(case, name, value)
+        events = DisputeEvent.objects.record(
+            DisputeEvent(
+                dispute=case,
+                actor=None,
+                action=Action.ESCALATE,
+                from_stage=from_stages[case.pk],
+                to_stage=case.stage,
+                reason=reason,
+                data={"automatic": True},
+                created_at=now,
+            )
+            for case in current
+        )
+        emit_many(
+            "dispute.stage_changed",
+            [
+                (
+                    event.dispute.grid,
+                    {
+                        **dispute_payload(event.dispute),
+                        "action": event.action,
+                        "from_stage": event.from_stage,
+                        "to_stage": event.to_stage,
+                        "event_id": event.pk,
+                    },
+                )
+                for event in events
+            ],
+        )
+        transaction.on_commit(
+            partial(_enqueue_notifications_all, [event.pk for event in events])
+        )
+    for case in cases:
+        for name, value in changes[case.pk].items():
+            setattr(case, name, value)
+    return events
 
 
 def return_to_grid(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from .models import OutboxEvent
@@ -16,3 +17,21 @@ def emit(event_type: str, *, area: Any, payload: dict[str, Any]) -> OutboxEvent:
     if event_type not in OutboxEvent.Type.values:
         raise ValueError(f"unknown event type {event_type}")
     return OutboxEvent.objects.create(event_type=event_type, area=area, payload=payload)
+
+
+def emit_many(
+    event_type: str, events: Iterable[tuple[Any, dict[str, Any]]]
+) -> list[OutboxEvent]:
+    """``emit`` for many (area, payload) pairs with one insert and one audit
+    record, inside the caller's transaction (set-based jobs: the sweep)."""
+    from audit.log import audited_bulk_create
+
+    if event_type not in OutboxEvent.Type.values:
+        raise ValueError(f"unknown event type {event_type}")
+    return audited_bulk_create(
+        OutboxEvent,
+        [
+            OutboxEvent(event_type=event_type, area=area, payload=payload)
+            for area, payload in events
+        ],
+    )

@@ -111,7 +111,7 @@ def test_a_run_that_crashes_while_handling_leaves_nothing_half_done(
         case = make_case()
     later = MONDAY + dt.timedelta(hours=25)
     boom = mock.patch(
-        "disputes.sweeps.notify_overdue", side_effect=RuntimeError("worker lost")
+        "disputes.sweeps.notify_overdue_all", side_effect=RuntimeError("worker lost")
     )
     with time_machine.travel(later, tick=False), boom:
         run_sweeps()
@@ -206,3 +206,333 @@ def test_a_failing_sweep_does_not_stop_the_others(make_case, no_auto_escalation)
         assert result["disputes.overdue"] == (1, 1)
     finally:
         engine._registry.pop("tests.broken")
+
+
+# --- handling in batches ----------------------------------------------------
+
+
+def _make_due(make_case, personas, tree, count: int, at: dt.datetime) -> list:  # type: ignore[no-untyped-def]
+    """``count`` grid-stage cases spread over three grids, due 24 h after ``at``."""
+    grids = [tree.grid, tree.sibling_grid, tree.other_grid]
+    with time_machine.travel(at, tick=False):
+        return [
+            make_case(by=personas.district, grid=grids[i % 3], title=f"排水争执 {i}")
+            for i in range(count)
+        ]
+
+
+def _handling_statements(sweep, now: dt.datetime) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with time_machine.travel(now, tick=False):
+        sweep.mark(now)
+        with CaptureQueriesContext(connection) as queries:
+            handled = sweep.handle_marked(now)
+    return handled, len(queries.captured_queries)
+
+
+@pytest.mark.parametrize("escalating", [False, True], ids=["notify", "escalate"])
+def test_handling_a_batch_costs_the_same_statements_whatever_its_size(
+    make_case, personas, tree, escalating
+):
+    from django.db import connection
+
+    if not escalating:
+        DeadlinePolicy.objects.update(auto_escalate=False)
+    _make_due(make_case, personas, tree, 5, MONDAY)
+    few = _handling_statements(sweeps.OVERDUE, MONDAY + dt.timedelta(hours=25))
+    _make_due(make_case, personas, tree, 50, MONDAY + dt.timedelta(hours=2))
+    many = _handling_statements(sweeps.OVERDUE, MONDAY + dt.timedelta(hours=27))
+    assert (few[0], many[0]) == (5, 50)
+    # SQLite takes at most 999 parameters per statement, so Django splits the
+    # 50 cases' notifications (three people each) into two INSERTs there.
+    split = 1 if connection.vendor == "sqlite" else 0
+    assert many[1] <= few[1] + split, (few, many)
+    assert DisputeEvent.objects.filter(action="overdue").count() == 55
+    assert DisputeEvent.objects.filter(action="escalate").count() == (
+        55 if escalating else 0
+    )
+
+
+def test_running_twice_writes_every_event_notification_and_message_once(
+    make_case, personas, tree, no_auto_escalation
+):
+    cases = _make_due(make_case, personas, tree, 12, MONDAY)
+    later = MONDAY + dt.timedelta(hours=25)
+    with time_machine.travel(later, tick=False):
+        assert run_sweeps()["disputes.overdue"] == (12, 12)
+        counts = (
+            DisputeEvent.objects.filter(action="overdue").count(),
+            Notification.objects.filter(kind="dispute.overdue").count(),
+            OutboxEvent.objects.filter(event_type="dispute.overdue").count(),
+        )
+        assert run_sweeps()["disputes.overdue"] == (0, 0)
+        # Even handed again by the engine (a run that read the ids before
+        # ours committed), the stamp stops it.
+        assert sweeps.OVERDUE.handle_pks([c.pk for c in cases], later) == 0
+    assert counts[0] == counts[2] == 12
+    assert counts[1] > 0
+    assert (
+        DisputeEvent.objects.filter(action="overdue").count(),
+        Notification.objects.filter(kind="dispute.overdue").count(),
+        OutboxEvent.objects.filter(event_type="dispute.overdue").count(),
+    ) == counts
+    assert not Dispute.objects.filter(overdue_handled_at__isnull=True).exists()
+
+
+def test_a_batch_that_fails_is_rolled_back_whole_and_the_next_run_finishes_it(
+    make_case, personas, tree, no_auto_escalation
+):
+    from integrations import outbox
+
+    _make_due(make_case, personas, tree, 6, MONDAY)
+    later = MONDAY + dt.timedelta(hours=25)
+    boom = mock.patch.object(outbox, "emit_many", side_effect=RuntimeError("lost"))
+    with time_machine.travel(later, tick=False), boom:
+        assert run_sweeps()["disputes.overdue"] == (6, 0)
+    assert not DisputeEvent.objects.filter(action="overdue").exists()
+    assert not Notification.objects.filter(kind="dispute.overdue").exists()
+    assert Dispute.objects.filter(overdue_handled_at__isnull=True).count() == 6
+    with time_machine.travel(later + dt.timedelta(minutes=1), tick=False):
+        assert run_sweeps()["disputes.overdue"] == (0, 6)
+    assert DisputeEvent.objects.filter(action="overdue").count() == 6
+    assert OutboxEvent.objects.filter(event_type="dispute.overdue").count() == 6
+
+
+def test_one_bad_case_does_not_hold_back_the_rest_of_its_batch(
+    make_case, personas, tree, no_auto_escalation
+):
+    from disputes.notifications import notify_overdue_all
+
+    cases = _make_due(make_case, personas, tree, 6, MONDAY)
+    bad = cases[2]
+
+    def fails_on_bad(batch, now):  # type: ignore[no-untyped-def]
+        if any(c.pk == bad.pk for c in batch):
+            raise RuntimeError("bad row")
+        return notify_overdue_all(batch, now)
+
+    later = MONDAY + dt.timedelta(hours=25)
+    with (
+        time_machine.travel(later, tick=False),
+        mock.patch("disputes.sweeps.notify_overdue_all", side_effect=fails_on_bad),
+    ):
+        assert run_sweeps()["disputes.overdue"] == (6, 5)
+    assert list(
+        Dispute.objects.filter(overdue_handled_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    ) == [bad.pk]
+    assert not DisputeEvent.objects.filter(dispute=bad, action="overdue").exists()
+    with time_machine.travel(later + dt.timedelta(minutes=1), tick=False):
+        assert run_sweeps()["disputes.overdue"] == (0, 1)
+    for case in cases:
+        assert DisputeEvent.objects.filter(dispute=case, action="overdue").count() == 1
+
+
+def _reference_handle_overdue(case: Dispute, now: dt.datetime) -> None:
+    """The overdue handler as it was before batching (one case per
+    transaction, each write on its own), kept to compare outcomes."""
+    from django.utils.translation import gettext as _
+
+    from disputes.notifications import case_url, people_at_level, supervisors_of
+    from disputes.notify import notify
+    from disputes.transitions import NEXT_UP, dispute_payload
+    from integrations.outbox import emit
+
+    case = Dispute.objects.select_related("grid").get(pk=case.pk)
+    DisputeEvent.objects.create(
+        dispute=case,
+        actor=None,
+        action=DisputeEvent.Action.OVERDUE,
+        from_stage=case.stage,
+        to_stage=case.stage,
+        data={"due_at": case.due_at.isoformat() if case.due_at else None},
+        created_at=now,
+    )
+    level = case.acting_level
+    recipients = set(people_at_level(case.grid, level).values_list("pk", flat=True))
+    recipients |= set(supervisors_of(case.grid, level).values_list("pk", flat=True))
+    if case.handler_id:
+        recipients.add(case.handler_id)
+    notify(
+        recipients=recipients,
+        kind="dispute.overdue",
+        title=_("%(number)s is overdue in stage %(stage)s")
+        % {"number": case.number, "stage": case.get_stage_display()},
+        body=case.title,
+        url=case_url(case),
+        dedup_key=f"dispute-overdue:{case.pk}:{case.stage}:{case.stage_entered_at:%Y%m%d%H%M%S%f}",
+    )
+    emit("dispute.overdue", area=case.grid, payload=dispute_payload(case))
+    policy = case.current_policy()
+    if policy is not None and policy.auto_escalate and case.stage in NEXT_UP:
+        case.escalate(
+            by=None,
+            reason=_("Overdue: escalated automatically by the deadline policy."),
+            automatic=True,
+        )
+
+
+def _outcome(case: Dispute) -> dict:  # type: ignore[type-arg]
+    """What handling did to a case, with its own ids and number left out."""
+    from dashboards.models import DirtyDay
+
+    case.refresh_from_db()
+
+    def plain(value):  # type: ignore[no-untyped-def]
+        text = str(value).replace(case.number, "<number>")
+        return text.replace(f"/{case.pk}/", "/<pk>/")
+
+    fields = [
+        "stage",
+        "stage_entered_at",
+        "due_at",
+        "early_warning_at",
+        "reached_level",
+        "handler_id",
+        "version",
+        "overdue_at",
+        "overdue_handled_at",
+        "ever_overdue",
+        "warned_at",
+    ]
+    events = DisputeEvent.objects.filter(dispute=case).order_by("id")
+    outbox = OutboxEvent.objects.filter(payload__id=case.pk).order_by("id")
+    notes = Notification.objects.filter(
+        dedup_key__contains=f":{case.pk}:", kind="dispute.overdue"
+    ) | Notification.objects.filter(dedup_key__startswith="dispute-event:").filter(
+        dedup_key__in=[f"dispute-event:{pk}" for pk in events.values_list("pk")]
+    )
+    return {
+        "case": {name: getattr(case, name) for name in fields},
+        "events": [
+            (e.action, e.from_stage, e.to_stage, e.reason, e.data, e.actor_id)
+            for e in events
+        ],
+        "outbox": [
+            (
+                o.event_type,
+                o.area_id,
+                {k: v for k, v in o.payload.items() if k not in {"id", "number"}}
+                | {"event_id": bool(o.payload.get("event_id"))},
+            )
+            for o in outbox
+        ],
+        "notifications": sorted(
+            (n.recipient_id, n.kind, plain(n.title), n.body, plain(n.url))
+            for n in notes
+        ),
+        "dirty": DirtyDay.objects.filter(grid_id_value=case.grid_id).exists(),
+    }
+
+
+def test_a_mixed_batch_ends_as_handling_one_case_at_a_time_did(
+    make_case, personas, tree, django_capture_on_commit_callbacks
+):
+    from dataclasses import replace
+
+    # Yellow cases in the grid stage wait; every other one goes up.
+    DeadlinePolicy.objects.create(
+        stage="grid", risk="yellow", duration=24, unit="hours", auto_escalate=False
+    )
+
+    def make_set() -> list:  # type: ignore[type-arg]
+        with time_machine.travel(MONDAY, tick=False):
+            made = [
+                make_case(risk="blue"),
+                make_case(risk="yellow"),
+                make_case(by=personas.district, grid=tree.sibling_grid),
+                make_case(by=personas.district, grid=tree.other_grid, risk="yellow"),
+                walk(make_case(), personas, Dispute.Stage.VILLAGE_REVIEW),
+            ]
+            made[1].assign(by=personas.grid_worker, person=personas.officer)
+        return made
+
+    batched, one_by_one = make_set(), make_set()
+    later = MONDAY + dt.timedelta(days=4, hours=1)  # Friday: all of them due
+    reference = replace(
+        sweeps.OVERDUE, handle=_reference_handle_overdue, handle_batch=None
+    )
+    with time_machine.travel(later, tick=False):
+        assert sweeps.OVERDUE.mark(later) == 10
+        with django_capture_on_commit_callbacks(execute=True):
+            assert sweeps.OVERDUE.handle_pks([c.pk for c in batched], later) == 5
+        with django_capture_on_commit_callbacks(execute=True):
+            assert reference.handle_pks([c.pk for c in one_by_one], later) == 5
+    for mine, theirs in zip(batched, one_by_one, strict=True):
+        assert _outcome(mine) == _outcome(theirs)
+    stages = [c.stage for c in batched]
+    assert stages == ["village_review", "grid", "village_review", "grid"] + [
+        "township_coordination"
+    ]
+    # The escalations' own notifications went out after the commit.
+    assert Notification.objects.filter(
+        kind="dispute.escalate", recipient=personas.village
+    ).exists()
+
+
+def test_the_batch_writes_are_in_the_audit_trail(
+    make_case, personas, tree, no_auto_escalation
+):
+    from audit.models import AuditRecord
+
+    _make_due(make_case, personas, tree, 4, MONDAY)
+    later = MONDAY + dt.timedelta(hours=25)
+    with time_machine.travel(later, tick=False):
+        run_sweeps()
+    for model, rows in (
+        ("disputes.disputeevent", DisputeEvent.objects.filter(action="overdue")),
+        (
+            "integrations.outboxevent",
+            OutboxEvent.objects.filter(event_type="dispute.overdue"),
+        ),
+    ):
+        record = AuditRecord.objects.filter(action="create", model=model).latest("id")
+        pks = sorted(str(pk) for pk in rows.values_list("pk", flat=True))
+        assert sorted(record.detail["pks"]) == pks
+        assert sorted(record.after) == pks
+    stamp = AuditRecord.objects.filter(
+        action="bulk_update", model="disputes.dispute"
+    ).latest("id")
+    assert list(stamp.after) == ["overdue_handled_at"]
+    assert len(stamp.detail["pks"]) == 4
+
+
+def test_the_policies_of_a_batch_are_those_of_each_case(category):
+    from disputes.deadlines import policies_for, policy_for
+    from disputes.models import DisputeCategory
+
+    other = DisputeCategory.objects.exclude(pk=category.pk).first()
+    DeadlinePolicy.objects.create(stage="grid", risk="red", duration=2, unit="hours")
+    DeadlinePolicy.objects.create(
+        stage="grid", category=category, duration=12, unit="hours"
+    )
+    DeadlinePolicy.objects.create(
+        stage="village_review", risk="orange", category=other, duration=1, unit="hours"
+    )
+    keys = [
+        (stage, risk, cat)
+        for stage in ("grid", "village_review", "feedback", "closed")
+        for risk in ("blue", "orange", "red")
+        for cat in (category.pk, other.pk, None)
+    ]
+    assert policies_for(keys) == {key: policy_for(*key) for key in keys}
+
+
+def test_the_recipients_of_a_batch_are_those_of_each_case(tree, personas):
+    from disputes.models import LEVEL_ORDER
+    from disputes.notifications import Recipients, people_at_level, supervisors_of
+
+    grids = [tree.grid, tree.sibling_grid, tree.other_grid]
+    levels = [*LEVEL_ORDER, None]
+    people = Recipients((g, level) for g in grids for level in levels)
+    for grid in grids:
+        for level in levels:
+            assert people.at_level(grid, level) == set(
+                people_at_level(grid, level).values_list("pk", flat=True)
+            )
+            assert people.supervisors(grid, level) == set(
+                supervisors_of(grid, level).values_list("pk", flat=True)
+            )

@@ -102,6 +102,30 @@ def test_bulk_updates_through_the_helper_name_every_row(tree):
     assert record.after == {"residents": 7}
 
 
+def test_bulk_creates_through_the_helper_name_every_row(tree):
+    from audit.log import audited_bulk_create
+    from disputes.models import DisputeCategory
+
+    rows = audited_bulk_create(
+        DisputeCategory,
+        [DisputeCategory(code=f"bulk{i}", name=f"批量{i}") for i in range(3)],
+    )
+    record = last("create", model="disputes.disputecategory")
+    assert record.object_repr == "3 rows"
+    assert record.detail["pks"] == [str(r.pk) for r in rows]
+    assert record.after[str(rows[1].pk)]["code"] == "bulk1"
+
+    # One row: the very record a save writes.
+    (one,) = audited_bulk_create(DisputeCategory, [DisputeCategory(code="solo")])
+    record = last("create", model="disputes.disputecategory")
+    assert record.object_pk == str(one.pk)
+    assert record.after["code"] == "solo"
+    saved = DisputeCategory.objects.create(code="saved", name="保存")
+    by_save = last("create", model="disputes.disputecategory")
+    assert by_save.object_pk == str(saved.pk)
+    assert set(by_save.after) == set(record.after)
+
+
 def test_record_export_helper(personas):
     request = RequestFactory().get("/x/?status=open", REMOTE_ADDR="10.0.0.9")
     request.user = personas.township
