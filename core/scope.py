@@ -23,8 +23,8 @@ NOTHING = Q(pk__in=[])
 # replace; such scopes (a city or a province) keep the join on the path.
 MAX_SCOPE_IDS = 5000
 
-# Bumped whenever an area is saved or deleted in this process, so ids cached on
-# a user object are recomputed after the tree changes.
+# Bumped whenever an area is saved or deleted in this process, so ids read
+# earlier in the same request are read again after the tree changes.
 _tree_version = 0
 
 
@@ -55,15 +55,32 @@ def scope_path(user: Any) -> str | None:
     return path
 
 
+def _request_memo() -> dict | None:
+    """A per-request store for scope ids (None outside a request: management
+    commands and tasks compute them each time, so a tree changed in bulk is
+    never seen stale)."""
+    from audit.log import current_request
+
+    request = current_request.get()
+    if request is None:
+        return None
+    memo = getattr(request, "_scope_ids", None)
+    if memo is None:
+        memo = request._scope_ids = {}
+    return memo
+
+
 def scope_area_ids(user: Any) -> list[int] | None:
     """The ids of every area in the user's scope, or None when the scope is
-    everything or too large to list (the caller then filters by path)."""
+    everything or too large to list (the caller then filters by path). Read
+    once per request."""
     path = scope_path(user)
     if not path:
         return None
-    cached = getattr(user, "_scope_ids", None)
-    if cached is not None and cached[0] == (path, _tree_version):
-        return cached[1]
+    memo = _request_memo()
+    key = (path, _tree_version)
+    if memo is not None and key in memo:
+        return memo[key]
     area = apps.get_model("grids", "Area")
     ids = list(
         area.objects.filter(path__startswith=path)
@@ -71,7 +88,8 @@ def scope_area_ids(user: Any) -> list[int] | None:
         .values_list("id", flat=True)[: MAX_SCOPE_IDS + 1]
     )
     result = None if len(ids) > MAX_SCOPE_IDS else ids
-    user._scope_ids = ((path, _tree_version), result)
+    if memo is not None:
+        memo[key] = result
     return result
 
 

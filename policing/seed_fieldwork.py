@@ -157,8 +157,10 @@ def seed(stdout: TextIO | None = None) -> None:
     }
     entries = []
     for person, grid_id in officers.values():
-        for offset in range(0, days, 3):
-            day = start + dt.timedelta(days=offset)
+        # Counted back from today, so the current month has hours from its
+        # first day on.
+        for offset in range(0, days + 1, 3):
+            day = today - dt.timedelta(days=offset)
             duty = rng.choice(
                 [
                     TimeEntry.Duty.DUTY_SHIFT,
