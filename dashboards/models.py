@@ -209,11 +209,14 @@ class DirtyDay(models.Model):
 
 
 class RollupState(models.Model):
-    """When the summary tables were last brought up to date."""
+    """When the summary tables were last brought up to date, and how many
+    times: ``generation`` grows with every refresh and rebuild, so a figure
+    cached under one generation is never served after the tables changed."""
 
     name = models.CharField(max_length=40, unique=True)
     refreshed_at = models.DateTimeField(null=True, blank=True)
     rebuilt_at = models.DateTimeField(null=True, blank=True)
+    generation = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("summary table state")
@@ -227,9 +230,16 @@ class RollupState(models.Model):
         state, _created = cls.objects.get_or_create(name="disputes")
         return state
 
+    @classmethod
+    def current_generation(cls) -> int:
+        found = cls.objects.filter(name="disputes").values_list("generation", flat=True)
+        return next(iter(found), 0)
+
     def touch(self, *, rebuilt: bool = False) -> None:
+        """Called by refresh and rebuild with the row locked."""
         self.refreshed_at = timezone.now()
-        fields = ["refreshed_at"]
+        self.generation += 1
+        fields = ["refreshed_at", "generation"]
         if rebuilt:
             self.rebuilt_at = self.refreshed_at
             fields.append("rebuilt_at")
