@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.cache import cache
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.db.models.functions import Substr, TruncMonth
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -279,7 +279,7 @@ class Dashboard:
         the township, once per refresh)."""
         if name not in self._parts:
             read = getattr(self, f"_read_{name}")
-            if self.area.level in CACHED_LEVELS:
+            if self.cached:
                 key = self.cache_key(name)
                 value = cache.get(key)
                 if value is None:
@@ -290,16 +290,25 @@ class Dashboard:
             self._parts[name] = value
         return self._parts[name]
 
+    @property
+    def cached(self) -> bool:
+        return self.area.level in CACHED_LEVELS
+
     def _read_cube(self) -> list[tuple[str, int, str, dict[str, int]]]:
-        """(child path, category, colour, summed counters)."""
+        """(path, category, colour, summed counters). The path is the child's
+        above the township; below, the grid's (a township has a few dozen
+        grids), so the map's figures come from the same read."""
+        path = (
+            Substr("grid_path", 1, self.child_length) if self.cached else F("grid_path")
+        )
         rows = (
             self.stats()
-            .annotate(prefix=Substr("grid_path", 1, self.child_length))
-            .values("prefix", "category_id", "risk")
+            .annotate(key=path)
+            .values("key", "category_id", "risk")
             .annotate(**_sums())
             .order_by()
         )
-        return [(r.pop("prefix"), r.pop("category_id"), r.pop("risk"), r) for r in rows]
+        return [(r.pop("key"), r.pop("category_id"), r.pop("risk"), r) for r in rows]
 
     def _read_snapshot(self) -> list[tuple[int, str, str, int, int]]:
         """(grid, grid path, colour, open, overdue): the snapshot holds one
@@ -343,6 +352,7 @@ class Dashboard:
         )
 
     def _read_collected_by_grid(self) -> dict[int, int]:
+        """Collected per grid id (above the township; below, the cube has it)."""
         return dict(
             self.stats()
             .values("grid_id")
@@ -351,12 +361,11 @@ class Dashboard:
             .values_list("grid_id", "n")
         )
 
-    def _counters_by(self, index: int) -> dict[Any, dict[str, int]]:
-        """Counters summed by one key of the cube (0 child, 1 category,
-        2 colour)."""
+    def _counters_by(self, key: Any) -> dict[Any, dict[str, int]]:
+        """Counters summed by ``key(path, category, risk)`` of the cube."""
         found: dict[Any, dict[str, int]] = {}
-        for row in self._part("cube"):
-            _add(found.setdefault(row[index], {}), row[3])
+        for path, category, risk, counters in self._part("cube"):
+            _add(found.setdefault(key(path, category, risk), {}), counters)
         return found
 
     def _now_by(self, key: Any) -> dict[Any, dict[str, int]]:
@@ -394,7 +403,7 @@ class Dashboard:
         if not areas:
             return []
         length = self.child_length
-        stats = self._counters_by(0)
+        stats = self._counters_by(lambda p, c, r: p[:length])
         now = self._now_by(lambda g, p, r: p[:length])
         return [
             {"area": a, **derive(stats.get(a.path, {}), now.get(a.path, {}))}
@@ -408,7 +417,7 @@ class Dashboard:
         ]
 
     def by_category(self) -> list[dict]:
-        rows = self._counters_by(1)
+        rows = self._counters_by(lambda p, c, r: c)
         names = {
             pk: (code, name)
             for pk, code, name in DisputeCategory.objects.filter(
@@ -427,7 +436,7 @@ class Dashboard:
         return sorted(result, key=lambda r: (-r["collected"], r["name"]))
 
     def by_risk(self) -> list[dict]:
-        rows = self._counters_by(2)
+        rows = self._counters_by(lambda p, c, r: r)
         now = self._now_by(lambda g, p, r: r)
         return [
             {
@@ -463,15 +472,18 @@ class Dashboard:
     def grids(self) -> list[dict]:
         """Every grid in the area, for the map: open, overdue, collected in the
         period and per 1,000 residents."""
-        grids = list(
-            Area.objects.filter(path__startswith=self.area.path, level=Area.Level.GRID)
-            .order_by("path")
-            .values("id", "code", "name", "path", "residents", "boundary")
-        )
-        collected = self._part("collected_by_grid")
+        grids = [dict(g) for g in self.grid_rows()]
+        if self.cached:
+            collected, by = self._part("collected_by_grid"), "id"
+        else:
+            collected = {
+                path: counters["collected"]
+                for path, counters in self._counters_by(lambda p, c, r: p).items()
+            }
+            by = "path"
         now = self._now_by(lambda g, p, r: g)
         for g in grids:
-            g["collected"] = collected.get(g["id"], 0)
+            g["collected"] = collected.get(g[by], 0)
             g["open"] = now.get(g["id"], {}).get("open", 0)
             g["overdue"] = now.get(g["id"], {}).get("overdue", 0)
             g["per_thousand"] = (
@@ -481,10 +493,24 @@ class Dashboard:
             )
         return grids
 
+    def grid_rows(self) -> list[dict]:
+        """The area's grids (read once per dashboard, for the map and the
+        coverage)."""
+        if "grid_rows" not in self._parts:
+            self._parts["grid_rows"] = list(
+                Area.objects.filter(
+                    path__startswith=self.area.path, level=Area.Level.GRID
+                )
+                .order_by("path")
+                .values("id", "code", "name", "path", "residents", "boundary")
+            )
+        return self._parts["grid_rows"]
+
     def coverage(self) -> dict:
         """Grids with a community officer assigned today, for the area and per
-        child (one query over assignments, one over grids)."""
-        return officer_coverage(self.area, timezone.localdate())
+        child (one query over assignments; the grids are the map's)."""
+        grids = [(g["id"], g["path"]) for g in self.grid_rows()]
+        return officer_coverage(self.area, timezone.localdate(), grids=grids)
 
     # Links
     def figure_url(self, key: str, **extra: Any) -> str | None:
@@ -495,17 +521,29 @@ class Dashboard:
         return None
 
 
-def officer_coverage(area: Area, on: dt.date, child_length: int | None = None) -> dict:
+def officer_coverage(
+    area: Area,
+    on: dt.date,
+    child_length: int | None = None,
+    *,
+    grids: list[tuple[int, str]] | None = None,
+) -> dict:
     """Grids with a current community officer, in total and per path prefix
-    of ``child_length`` (the area's children by default)."""
+    of ``child_length`` (the area's children by default). ``grids``: the
+    area's (id, path) pairs when the caller has them already."""
     from policing.models import Assignment
 
     if child_length is None:
         child_length = (
             len(area.path) + Area.steplen if area.level in CHILD_LEVELS else 0
         )
-    grids = Area.objects.filter(path__startswith=area.path, level=Area.Level.GRID)
-    all_grids = list(grids.values_list("id", "path"))
+    if grids is None:
+        grids = list(
+            Area.objects.filter(
+                path__startswith=area.path, level=Area.Level.GRID
+            ).values_list("id", "path")
+        )
+    all_grids = grids
     covered = set(
         Assignment.objects.current(on)
         .filter(
