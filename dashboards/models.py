@@ -98,6 +98,11 @@ class DisputeDailyStat(models.Model):
     satisfied = models.PositiveIntegerField(default=0)
     unsatisfied = models.PositiveIntegerField(default=0)
 
+    # Derived rows, rewritten wholesale by dashboards.rollup from the (audited)
+    # cases: auditing them appended one chained record per deleted row, with
+    # the chain lock held, on every refresh and rebuild.
+    audit_exclude = True
+
     objects = StatQuerySet.as_manager()
 
     class Meta:
@@ -135,6 +140,11 @@ class ResolveDurationStat(models.Model):
     bucket = models.PositiveSmallIntegerField()
     n = models.PositiveIntegerField(default=0)
 
+    # Derived rows, rewritten wholesale by dashboards.rollup from the (audited)
+    # cases: auditing them appended one chained record per deleted row, with
+    # the chain lock held, on every refresh and rebuild.
+    audit_exclude = True
+
     objects = StatQuerySet.as_manager()
 
     class Meta:
@@ -170,6 +180,11 @@ class OpenSnapshot(models.Model):
     open = models.PositiveIntegerField(default=0)
     overdue = models.PositiveIntegerField(default=0)
 
+    # Derived rows, rewritten wholesale by dashboards.rollup from the (audited)
+    # cases: auditing them appended one chained record per deleted row, with
+    # the chain lock held, on every refresh and rebuild.
+    audit_exclude = True
+
     objects = StatQuerySet.as_manager()
 
     class Meta:
@@ -199,6 +214,9 @@ class DirtyDay(models.Model):
 
     grid_id_value = models.BigIntegerField()
     day = models.DateField()
+
+    # A marker consumed within one refresh; the event that wrote it is audited.
+    audit_exclude = True
 
     class Meta:
         verbose_name = _("pending recomputation")

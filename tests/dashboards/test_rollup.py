@@ -289,3 +289,16 @@ def test_a_rebuild_gives_the_planner_fresh_statistics(dataset):
     with CaptureQueriesContext(connection) as queries:
         refresh(now=NOW)
     assert not [q for q in queries.captured_queries if "ANALYZE" in q["sql"]]
+
+
+def test_summary_rows_are_derived_data_and_not_audited(dataset):
+    from audit.models import AuditRecord
+
+    refresh(now=NOW)
+    rebuild(now=NOW)
+    written = set(
+        AuditRecord.objects.filter(model__startswith="dashboards.").values_list(
+            "model", flat=True
+        )
+    )
+    assert written <= {"dashboards.rollupstate"}
