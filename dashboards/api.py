@@ -101,8 +101,8 @@ class StatsView(APIView):
         else:
             area = own_area(user)
         period = parse_period(request.query_params)
-        dash = Dashboard(area, period)
         state = RollupState.objects.filter(name="disputes").first()
+        dash = Dashboard(area, period, generation=state.generation if state else 0)
         coverage = dash.coverage()
         return Response(
             {

@@ -98,6 +98,11 @@ class DisputeDailyStat(models.Model):
     satisfied = models.PositiveIntegerField(default=0)
     unsatisfied = models.PositiveIntegerField(default=0)
 
+    # Derived rows, rewritten wholesale by dashboards.rollup from the (audited)
+    # cases: auditing them appended one chained record per deleted row, with
+    # the chain lock held, on every refresh and rebuild.
+    audit_exclude = True
+
     objects = StatQuerySet.as_manager()
 
     class Meta:
@@ -135,6 +140,11 @@ class ResolveDurationStat(models.Model):
     bucket = models.PositiveSmallIntegerField()
     n = models.PositiveIntegerField(default=0)
 
+    # Derived rows, rewritten wholesale by dashboards.rollup from the (audited)
+    # cases: auditing them appended one chained record per deleted row, with
+    # the chain lock held, on every refresh and rebuild.
+    audit_exclude = True
+
     objects = StatQuerySet.as_manager()
 
     class Meta:
@@ -170,6 +180,11 @@ class OpenSnapshot(models.Model):
     open = models.PositiveIntegerField(default=0)
     overdue = models.PositiveIntegerField(default=0)
 
+    # Derived rows, rewritten wholesale by dashboards.rollup from the (audited)
+    # cases: auditing them appended one chained record per deleted row, with
+    # the chain lock held, on every refresh and rebuild.
+    audit_exclude = True
+
     objects = StatQuerySet.as_manager()
 
     class Meta:
@@ -200,6 +215,9 @@ class DirtyDay(models.Model):
     grid_id_value = models.BigIntegerField()
     day = models.DateField()
 
+    # A marker consumed within one refresh; the event that wrote it is audited.
+    audit_exclude = True
+
     class Meta:
         verbose_name = _("pending recomputation")
         verbose_name_plural = _("pending recomputations")
@@ -209,11 +227,14 @@ class DirtyDay(models.Model):
 
 
 class RollupState(models.Model):
-    """When the summary tables were last brought up to date."""
+    """When the summary tables were last brought up to date, and how many
+    times: ``generation`` grows with every refresh and rebuild, so a figure
+    cached under one generation is never served after the tables changed."""
 
     name = models.CharField(max_length=40, unique=True)
     refreshed_at = models.DateTimeField(null=True, blank=True)
     rebuilt_at = models.DateTimeField(null=True, blank=True)
+    generation = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("summary table state")
@@ -227,9 +248,16 @@ class RollupState(models.Model):
         state, _created = cls.objects.get_or_create(name="disputes")
         return state
 
+    @classmethod
+    def current_generation(cls) -> int:
+        found = cls.objects.filter(name="disputes").values_list("generation", flat=True)
+        return next(iter(found), 0)
+
     def touch(self, *, rebuilt: bool = False) -> None:
+        """Called by refresh and rebuild with the row locked."""
         self.refreshed_at = timezone.now()
-        fields = ["refreshed_at"]
+        self.generation += 1
+        fields = ["refreshed_at", "generation"]
         if rebuilt:
             self.rebuilt_at = self.refreshed_at
             fields.append("rebuilt_at")

@@ -21,7 +21,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -214,6 +214,24 @@ def mark_dirty_many(cases: Iterable[tuple[int, dt.datetime]]) -> None:
 BATCH = 2000
 
 
+SUMMARY_MODELS = (DisputeDailyStat, ResolveDurationStat, OpenSnapshot)
+
+
+def analyze_summary_tables() -> None:
+    """Fresh planner statistics after the tables were rewritten wholesale.
+
+    Without them PostgreSQL plans the province's figures for a handful of
+    rows, reads 160,000 and sorts them on disk (docs/benchmarks.md, finding
+    10); autovacuum would catch up only later. SQLite needs nothing."""
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(
+        connection.ops.quote_name(m._meta.db_table) for m in SUMMARY_MODELS
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
+
+
 def refresh(now: dt.datetime | None = None) -> dict[str, int]:
     """Bring the summary tables up to date: recompute every (grid, day) that
     has a marker, then the open-now snapshot. Safe to run concurrently (the
@@ -221,8 +239,9 @@ def refresh(now: dt.datetime | None = None) -> dict[str, int]:
     with the rows that replaced them)."""
     recomputed = 0
     with transaction.atomic():
-        state = RollupState.current()
-        RollupState.objects.select_for_update().filter(pk=state.pk).first()
+        # The locked row, not the one read before the lock: its generation
+        # is the one the previous run wrote.
+        state = RollupState.objects.select_for_update().get(pk=RollupState.current().pk)
         while True:
             batch = list(
                 DirtyDay.objects.order_by("pk").values_list(
@@ -238,6 +257,8 @@ def refresh(now: dt.datetime | None = None) -> dict[str, int]:
             recomputed += len(keys)
         snapshot = rebuild_open_snapshot(now)
         state.touch()
+    if recomputed >= BATCH:
+        analyze_summary_tables()
     logger.info(
         "dashboards: recomputed %s grid-days, %s open rows", recomputed, snapshot
     )
@@ -247,11 +268,13 @@ def refresh(now: dt.datetime | None = None) -> dict[str, int]:
 def rebuild(now: dt.datetime | None = None) -> dict[str, int]:
     """Recompute every summary row from the cases (nightly, and on demand)."""
     with transaction.atomic():
-        state = RollupState.current()
-        RollupState.objects.select_for_update().filter(pk=state.pk).first()
+        # The locked row, not the one read before the lock: its generation
+        # is the one the previous run wrote.
+        state = RollupState.objects.select_for_update().get(pk=RollupState.current().pk)
         DirtyDay.objects.all().delete()
         rows = _recompute(Dispute.objects.all(), None)
         snapshot = rebuild_open_snapshot(now)
         state.touch(rebuilt=True)
+    analyze_summary_tables()
     logger.info("dashboards: rebuilt %s daily rows", rows)
     return {"daily_rows": rows, "open_rows": snapshot}

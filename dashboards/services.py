@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Sum
+from django.core.cache import cache
+from django.db.models import F, Sum
 from django.db.models.functions import Substr, TruncMonth
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -29,6 +30,7 @@ from .models import (
     DisputeDailyStat,
     OpenSnapshot,
     ResolveDurationStat,
+    RollupState,
     ScoreWeights,
 )
 from .rollup import COUNTERS
@@ -219,13 +221,34 @@ NOW_FILTERS: dict[str, dict[str, Any]] = {
 # --- the dashboard -------------------------------------------------------------------
 
 
-class Dashboard:
-    """The figures of one area over one period, from the summary tables."""
+# Figures of these levels are cached per refresh generation: a province or
+# city reads every summary row of its grids for the period (hundreds of
+# thousands on a province), and they change only when the refresh task runs.
+CACHED_LEVELS = frozenset({Area.Level.PROVINCE, Area.Level.CITY, Area.Level.DISTRICT})
+# Only bounds the memory: a refresh changes the generation, hence the key.
+CACHE_SECONDS = 600
 
-    def __init__(self, area: Area, period: Period) -> None:
+
+def _add(into: dict[str, int], counters: dict[str, int | None]) -> None:
+    for name in COUNTER_NAMES:
+        into[name] = into.get(name, 0) + (counters.get(name) or 0)
+
+
+class Dashboard:
+    """The figures of one area over one period, from the summary tables.
+
+    The daily rows are read once for the totals, children, categories and
+    colours (one GROUP BY on child, category and colour), and the open-now
+    snapshot once for everything that shows it; the months need a query of
+    their own only when the period spans several. Above the township the
+    rows read are cached until the next refresh (``CACHED_LEVELS``)."""
+
+    def __init__(self, area: Area, period: Period, generation: int | None = None):
         self.area = area
         self.period = period
         self.child_level = CHILD_LEVELS.get(area.level)
+        self.generation = generation
+        self._parts: dict[str, Any] = {}
 
     # Queries
     def stats(self) -> Any:
@@ -236,9 +259,131 @@ class Dashboard:
     def snapshot(self) -> Any:
         return OpenSnapshot.objects.within(self.area.path)
 
+    @property
+    def child_length(self) -> int:
+        """The length of a child's path (the area's own if it has none)."""
+        if self.child_level is None:
+            return len(self.area.path)
+        return len(self.area.path) + Area.steplen
+
+    def cache_key(self, part: str) -> str:
+        if self.generation is None:
+            self.generation = RollupState.current_generation()
+        return (
+            f"dashboards:{self.generation}:{self.area.path}:"
+            f"{self.period.start:%Y%m%d}:{self.period.end:%Y%m%d}:{part}"
+        )
+
+    def _part(self, name: str) -> Any:
+        """Summary rows as plain data, read once per dashboard (and, above
+        the township, once per refresh)."""
+        if name not in self._parts:
+            read = getattr(self, f"_read_{name}")
+            if self.cached:
+                key = self.cache_key(name)
+                value = cache.get(key)
+                if value is None:
+                    value = read()
+                    cache.set(key, value, CACHE_SECONDS)
+            else:
+                value = read()
+            self._parts[name] = value
+        return self._parts[name]
+
+    @property
+    def cached(self) -> bool:
+        return self.area.level in CACHED_LEVELS
+
+    def _read_cube(self) -> list[tuple[str, int, str, dict[str, int]]]:
+        """(path, category, colour, summed counters). The path is the child's
+        above the township; below, the grid's (a township has a few dozen
+        grids), so the map's figures come from the same read."""
+        path = (
+            Substr("grid_path", 1, self.child_length) if self.cached else F("grid_path")
+        )
+        rows = (
+            self.stats()
+            .annotate(key=path)
+            .values("key", "category_id", "risk")
+            .annotate(**_sums())
+            .order_by()
+        )
+        return [(r.pop("key"), r.pop("category_id"), r.pop("risk"), r) for r in rows]
+
+    def _read_snapshot(self) -> list[tuple[int, str, str, int, int]]:
+        """(grid, grid path, colour, open, overdue): the snapshot holds one
+        row per grid and colour, so this is at most four rows per grid."""
+        return list(
+            self.snapshot().values_list(
+                "grid_id", "grid_path", "risk", "open", "overdue"
+            )
+        )
+
+    def _read_monthly(self) -> list[tuple[str, dict[str, int]]]:
+        if (self.period.start.year, self.period.start.month) == (
+            self.period.end.year,
+            self.period.end.month,
+        ):
+            # One month: its sums are the totals (no month without rows).
+            cube = self._part("cube")
+            if not cube:
+                return []
+            counters: dict[str, int] = {}
+            for *_key, row in cube:
+                _add(counters, row)
+            return [(f"{self.period.start:%Y-%m}", counters)]
+        rows = (
+            self.stats()
+            .annotate(month=TruncMonth("day"))
+            .values("month")
+            .annotate(**_sums())
+            .order_by("month")
+        )
+        return [(f"{r.pop('month'):%Y-%m}", r) for r in rows if r["month"] is not None]
+
+    def _read_durations(self) -> list[tuple[str, int, int]]:
+        return list(
+            ResolveDurationStat.objects.within(self.area.path)
+            .filter(day__gte=self.period.start, day__lte=self.period.end)
+            .values("level", "bucket")
+            .annotate(n=Sum("n"))
+            .order_by()
+            .values_list("level", "bucket", "n")
+        )
+
+    def _read_collected_by_grid(self) -> dict[int, int]:
+        """Collected per grid id (above the township; below, the cube has it)."""
+        return dict(
+            self.stats()
+            .values("grid_id")
+            .annotate(n=Sum("collected"))
+            .order_by()
+            .values_list("grid_id", "n")
+        )
+
+    def _counters_by(self, key: Any) -> dict[Any, dict[str, int]]:
+        """Counters summed by ``key(path, category, risk)`` of the cube."""
+        found: dict[Any, dict[str, int]] = {}
+        for path, category, risk, counters in self._part("cube"):
+            _add(found.setdefault(key(path, category, risk), {}), counters)
+        return found
+
+    def _now_by(self, key: Any) -> dict[Any, dict[str, int]]:
+        """Open and overdue now summed by ``key(grid_id, grid_path, risk)``."""
+        found: dict[Any, dict[str, int]] = {}
+        for grid_id, path, risk, open_, overdue in self._part("snapshot"):
+            entry = found.setdefault(
+                key(grid_id, path, risk), {"open": 0, "overdue": 0}
+            )
+            entry["open"] += open_
+            entry["overdue"] += overdue
+        return found
+
     def totals(self) -> dict:
-        counters = self.stats().aggregate(**_sums())
-        now = self.snapshot().aggregate(open=Sum("open"), overdue=Sum("overdue"))
+        counters: dict[str, int] = {}
+        for *_key, row in self._part("cube"):
+            _add(counters, row)
+        now = self._now_by(lambda g, p, r: None).get(None, {})
         return derive(counters, now)
 
     def children_areas(self) -> list[Area]:
@@ -252,49 +397,27 @@ class Dashboard:
             ).order_by("code")
         )
 
-    def _by_prefix(self, qs: Any, length: int, sums: dict) -> dict[str, dict]:
-        return {
-            row.pop("prefix"): row
-            for row in qs.annotate(prefix=Substr("grid_path", 1, length))
-            .values("prefix")
-            .annotate(**sums)
-            .order_by()
-        }
-
     def children(self) -> list[dict]:
         """One row per child area: its figures and what is open now."""
         areas = self.children_areas()
         if not areas:
             return []
-        length = len(areas[0].path)
-        stats = self._by_prefix(self.stats(), length, _sums())
-        now = self._by_prefix(
-            self.snapshot(), length, {"open": Sum("open"), "overdue": Sum("overdue")}
-        )
+        length = self.child_length
+        stats = self._counters_by(lambda p, c, r: p[:length])
+        now = self._now_by(lambda g, p, r: p[:length])
         return [
             {"area": a, **derive(stats.get(a.path, {}), now.get(a.path, {}))}
             for a in areas
         ]
 
     def monthly(self) -> list[dict]:
-        rows = (
-            self.stats()
-            .annotate(month=TruncMonth("day"))
-            .values("month")
-            .annotate(**_sums())
-            .order_by("month")
-        )
         return [
-            {"month": f"{r['month']:%Y-%m}", **derive(r)}
-            for r in rows
-            if r["month"] is not None
+            {"month": month, **derive(counters)}
+            for month, counters in self._part("monthly")
         ]
 
     def by_category(self) -> list[dict]:
-        rows = {
-            r.pop("category_id"): r
-            for r in self.stats().values("category_id").annotate(**_sums()).order_by()
-        }
+        rows = self._counters_by(lambda p, c, r: c)
         names = {
             pk: (code, name)
             for pk, code, name in DisputeCategory.objects.filter(
@@ -313,17 +436,8 @@ class Dashboard:
         return sorted(result, key=lambda r: (-r["collected"], r["name"]))
 
     def by_risk(self) -> list[dict]:
-        rows = {
-            r.pop("risk"): r
-            for r in self.stats().values("risk").annotate(**_sums()).order_by()
-        }
-        now = {
-            r.pop("risk"): r
-            for r in self.snapshot()
-            .values("risk")
-            .annotate(open=Sum("open"), overdue=Sum("overdue"))
-            .order_by()
-        }
+        rows = self._counters_by(lambda p, c, r: r)
+        now = self._now_by(lambda g, p, r: r)
         return [
             {
                 "risk": risk,
@@ -336,15 +450,8 @@ class Dashboard:
     def durations(self) -> list[dict]:
         """Median and 90th percentile of the time to resolve, per level."""
         hist: dict[str, dict[int, int]] = {level: {} for level in LEVELS}
-        rows = (
-            ResolveDurationStat.objects.within(self.area.path)
-            .filter(day__gte=self.period.start, day__lte=self.period.end)
-            .values("level", "bucket")
-            .annotate(n=Sum("n"))
-            .order_by()
-        )
-        for r in rows:
-            hist.setdefault(r["level"], {})[r["bucket"]] = r["n"]
+        for level, bucket, n in self._part("durations"):
+            hist.setdefault(level, {})[bucket] = n
         result = []
         for level in LEVELS:
             h = hist[level]
@@ -365,27 +472,18 @@ class Dashboard:
     def grids(self) -> list[dict]:
         """Every grid in the area, for the map: open, overdue, collected in the
         period and per 1,000 residents."""
-        grids = list(
-            Area.objects.filter(path__startswith=self.area.path, level=Area.Level.GRID)
-            .order_by("path")
-            .values("id", "code", "name", "path", "residents", "boundary")
-        )
-        collected = dict(
-            self.stats()
-            .values("grid_id")
-            .annotate(n=Sum("collected"))
-            .order_by()
-            .values_list("grid_id", "n")
-        )
-        now = {
-            r.pop("grid_id"): r
-            for r in self.snapshot()
-            .values("grid_id")
-            .annotate(open=Sum("open"), overdue=Sum("overdue"))
-            .order_by()
-        }
+        grids = [dict(g) for g in self.grid_rows()]
+        if self.cached:
+            collected, by = self._part("collected_by_grid"), "id"
+        else:
+            collected = {
+                path: counters["collected"]
+                for path, counters in self._counters_by(lambda p, c, r: p).items()
+            }
+            by = "path"
+        now = self._now_by(lambda g, p, r: g)
         for g in grids:
-            g["collected"] = collected.get(g["id"], 0)
+            g["collected"] = collected.get(g[by], 0)
             g["open"] = now.get(g["id"], {}).get("open", 0)
             g["overdue"] = now.get(g["id"], {}).get("overdue", 0)
             g["per_thousand"] = (
@@ -395,10 +493,24 @@ class Dashboard:
             )
         return grids
 
+    def grid_rows(self) -> list[dict]:
+        """The area's grids (read once per dashboard, for the map and the
+        coverage)."""
+        if "grid_rows" not in self._parts:
+            self._parts["grid_rows"] = list(
+                Area.objects.filter(
+                    path__startswith=self.area.path, level=Area.Level.GRID
+                )
+                .order_by("path")
+                .values("id", "code", "name", "path", "residents", "boundary")
+            )
+        return self._parts["grid_rows"]
+
     def coverage(self) -> dict:
         """Grids with a community officer assigned today, for the area and per
-        child (one query over assignments, one over grids)."""
-        return officer_coverage(self.area, timezone.localdate())
+        child (one query over assignments; the grids are the map's)."""
+        grids = [(g["id"], g["path"]) for g in self.grid_rows()]
+        return officer_coverage(self.area, timezone.localdate(), grids=grids)
 
     # Links
     def figure_url(self, key: str, **extra: Any) -> str | None:
@@ -409,17 +521,29 @@ class Dashboard:
         return None
 
 
-def officer_coverage(area: Area, on: dt.date, child_length: int | None = None) -> dict:
+def officer_coverage(
+    area: Area,
+    on: dt.date,
+    child_length: int | None = None,
+    *,
+    grids: list[tuple[int, str]] | None = None,
+) -> dict:
     """Grids with a current community officer, in total and per path prefix
-    of ``child_length`` (the area's children by default)."""
+    of ``child_length`` (the area's children by default). ``grids``: the
+    area's (id, path) pairs when the caller has them already."""
     from policing.models import Assignment
 
     if child_length is None:
         child_length = (
             len(area.path) + Area.steplen if area.level in CHILD_LEVELS else 0
         )
-    grids = Area.objects.filter(path__startswith=area.path, level=Area.Level.GRID)
-    all_grids = list(grids.values_list("id", "path"))
+    if grids is None:
+        grids = list(
+            Area.objects.filter(
+                path__startswith=area.path, level=Area.Level.GRID
+            ).values_list("id", "path")
+        )
+    all_grids = grids
     covered = set(
         Assignment.objects.current(on)
         .filter(

@@ -115,7 +115,8 @@ def _card(dash: Dashboard, totals: dict, key: str) -> dict:
 def area(request: HttpRequest, code: str) -> HttpResponse:
     area = scoped_area(request, code)
     period = request_period(request)
-    dash = Dashboard(area, period)
+    state = RollupState.objects.filter(name="disputes").first()
+    dash = Dashboard(area, period, generation=state.generation if state else 0)
     totals = dash.totals()
     children = dash.children()
     coverage = dash.coverage()
@@ -195,7 +196,6 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
             "collected": _("Collected"),
         },
     }
-    state = RollupState.objects.filter(name="disputes").first()
     context = {
         "forces": forces(request.user, area, period.start, period.end),
         "coverage_url": _coverage_url(area),

@@ -155,3 +155,81 @@ def test_rankings_weigh_the_parts(tree, dataset, frozen):
     assert len(villages) == 3
     assert villages[-1]["score"] is None  # V2: nothing to rate
     assert villages[-1]["rank"] is None
+
+
+def _counters(figures: dict) -> dict:
+    from dashboards.services import COUNTER_NAMES
+
+    return {k: figures[k] for k in [*COUNTER_NAMES, "open_now", "overdue_now"]}
+
+
+def _sum(rows: list[dict]) -> dict:
+    total: dict = {}
+    for row in rows:
+        for key, value in row.items():
+            total[key] = total.get(key, 0) + value
+    return total
+
+
+@pytest.mark.parametrize(
+    "period",
+    [NOV, Period("custom", dt.date(2026, 10, 1), dt.date(2026, 11, 20))],
+    ids=["one month", "two months"],
+)
+def test_upper_level_figures_are_the_sum_of_their_grids(tree, dataset, period):
+    from grids.models import Area
+
+    grids = list(Area.objects.filter(path__startswith=tree.district.path, level="grid"))
+    per_grid = {g.path: Dashboard(g, period) for g in grids}
+    dash = Dashboard(tree.district, period)
+
+    summed = _sum([_counters(d.totals()) for d in per_grid.values()])
+    assert summed["collected"] >= 11 and summed["open_now"] == 6
+    assert _counters(dash.totals()) == summed
+    for row in dash.children():
+        inside = [
+            d for path, d in per_grid.items() if path.startswith(row["area"].path)
+        ]
+        assert _counters(row) == _sum([_counters(d.totals()) for d in inside])
+    for risk in dash.by_risk():
+        assert _counters(risk) == _sum(
+            [
+                _counters(r)
+                for d in per_grid.values()
+                for r in d.by_risk()
+                if r["risk"] == risk["risk"]
+            ]
+        )
+    by_category = {r["code"]: r["collected"] for r in dash.by_category()}
+    assert sum(by_category.values()) == summed["collected"]
+    for code, collected in by_category.items():
+        assert collected == sum(
+            r["collected"]
+            for d in per_grid.values()
+            for r in d.by_category()
+            if r["code"] == code
+        )
+    months = {m["month"]: m["collected"] for m in dash.monthly()}
+    assert months == {
+        month: sum(
+            m["collected"]
+            for d in per_grid.values()
+            for m in d.monthly()
+            if m["month"] == month
+        )
+        for month in {m["month"] for d in per_grid.values() for m in d.monthly()}
+    }
+    assert {
+        g["code"]: (g["collected"], g["open"], g["overdue"]) for g in dash.grids()
+    } == {
+        g.code: (
+            per_grid[g.path].totals()["collected"],
+            per_grid[g.path].totals()["open_now"],
+            per_grid[g.path].totals()["overdue_now"],
+        )
+        for g in grids
+    }
+    durations = {d["level"]: d["n"] for d in dash.durations()}
+    assert durations == _sum(
+        [{d["level"]: d["n"] for d in g.durations()} for g in per_grid.values()]
+    )

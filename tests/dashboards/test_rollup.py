@@ -147,6 +147,11 @@ def test_refresh_task_is_scheduled():
 
 
 def _dashboard_sql(client, user, area) -> list[str]:
+    from django.core.cache import cache
+
+    # Figures above the township are cached per refresh: these are the
+    # statements that compute them.
+    cache.clear()
     client.force_login(user)
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(reverse("dashboards:area", args=[area.code]))
@@ -206,3 +211,94 @@ def test_the_query_plan_reads_summary_rows_only(tree, dataset):
         plan = " ".join(str(row) for row in cursor.fetchall()).lower()
     assert "dashboards_disputedailystat" in plan
     assert "disputes_dispute " not in plan and "disputes_dispute)" not in plan
+
+
+def _summary_sql(queries: CaptureQueriesContext) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if "dashboards_disputedailystat" in q["sql"]
+        or "dashboards_opensnapshot" in q["sql"]
+        or "dashboards_resolvedurationstat" in q["sql"]
+    ]
+
+
+def test_figures_above_the_township_are_cached_until_the_next_refresh(
+    tree, dataset, personas
+):
+    def read(area) -> dict:  # type: ignore[no-untyped-def]
+        dash = Dashboard(area, NOV)
+        return {
+            "totals": dash.totals(),
+            "children": dash.children(),
+            "monthly": dash.monthly(),
+            "categories": dash.by_category(),
+            "risks": dash.by_risk(),
+            "durations": dash.durations(),
+            "grids": dash.grids(),
+        }
+
+    first = read(tree.district)
+    with CaptureQueriesContext(connection) as queries:
+        assert read(tree.district) == first
+    assert _summary_sql(queries) == []
+    # a township's figures are read from the summary tables every time
+    read(tree.township)
+    with CaptureQueriesContext(connection) as queries:
+        read(tree.township)
+    assert _summary_sql(queries)
+
+    c2 = dataset.cases["c2"]
+    with time_machine.travel(NOW, tick=False):
+        c2.follow_up(by=personas.grid_worker, satisfied=True)
+        assert read(tree.district) == first  # the tables have not changed yet
+        refresh(now=NOW)
+        with CaptureQueriesContext(connection) as queries:
+            after = read(tree.district)
+    assert _summary_sql(queries)
+    assert after["totals"]["closed"] == first["totals"]["closed"] + 1
+    assert after["totals"]["satisfaction_rate"] == 75.0
+
+
+def test_every_refresh_and_rebuild_starts_a_new_generation(dataset):
+    from dashboards.models import RollupState
+
+    start = RollupState.current_generation()
+    refresh(now=NOW)
+    rebuild(now=NOW)
+    assert RollupState.current_generation() == start + 2
+
+
+def test_a_rebuild_gives_the_planner_fresh_statistics(dataset):
+    with CaptureQueriesContext(connection) as queries:
+        rebuild(now=NOW)
+    analyzed = [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")
+    ]
+    if connection.vendor == "postgresql":
+        assert len(analyzed) == 1
+        for table in (
+            "dashboards_disputedailystat",
+            "dashboards_resolvedurationstat",
+            "dashboards_opensnapshot",
+        ):
+            assert table in analyzed[0]
+    else:
+        assert analyzed == []  # SQLite plans without statistics tables
+    # a refresh of a few grid-days leaves it to autovacuum
+    with CaptureQueriesContext(connection) as queries:
+        refresh(now=NOW)
+    assert not [q for q in queries.captured_queries if "ANALYZE" in q["sql"]]
+
+
+def test_summary_rows_are_derived_data_and_not_audited(dataset):
+    from audit.models import AuditRecord
+
+    refresh(now=NOW)
+    rebuild(now=NOW)
+    written = set(
+        AuditRecord.objects.filter(model__startswith="dashboards.").values_list(
+            "model", flat=True
+        )
+    )
+    assert written <= {"dashboards.rollupstate"}

@@ -143,3 +143,115 @@ def test_the_export_streams_in_chunks_with_constant_queries(
     assert (small, large) == (2, 6)
     # two queries per chunk (cases, events) plus a fixed few; never per row
     assert large_queries - small_queries <= 2 * ((6 - 2) // 2)
+
+
+def model_record(case) -> dict:  # type: ignore[no-untyped-def]
+    """The exchange record as read through the model instances (what the
+    export built before it read plain rows): the reference for byte equality."""
+    from integrations.exchange import Divisions
+
+    def iso(value):  # type: ignore[no-untyped-def]
+        return timezone.localtime(value).isoformat() if value else None
+
+    case.refresh_from_db()
+    events = case.events.select_related("actor").order_by("created_at", "id")
+    return {
+        "id": case.pk,
+        "number": case.number,
+        "division": Divisions().of(case.grid),
+        "category": case.category.code,
+        "risk": case.risk,
+        "source": case.source,
+        "title": case.title,
+        "description": case.description,
+        "occurred_at": iso(case.occurred_at),
+        "created_at": iso(case.created_at),
+        "stage": case.stage,
+        "due_at": iso(case.due_at),
+        "overdue_at": iso(case.overdue_at),
+        "reached_level": case.reached_level,
+        "resolved_level": case.resolved_level or None,
+        "resolved_at": iso(case.resolved_at),
+        "resolution_method": case.resolution_method or "",
+        "closed_at": iso(case.closed_at),
+        "satisfied": case.satisfied,
+        "external_system": case.external_system or "",
+        "external_id": case.external_id or "",
+        "events": [
+            {
+                "id": e.pk,
+                "action": e.action,
+                "from_stage": e.from_stage or "",
+                "to_stage": e.to_stage or "",
+                "actor": e.actor.username if e.actor_id else None,
+                "at": iso(e.created_at),
+                "reason": e.reason or "",
+                "data": e.data if isinstance(e.data, dict) else {},
+            }
+            for e in events
+        ],
+    }
+
+
+def test_a_case_with_parties_and_events_exports_exactly_as_its_model_reads(
+    token_client, make_case, personas
+):
+    from disputes.models import DisputeEvent
+    from integrations.exports import csv_row
+
+    case = make_case(
+        occurred_at=timezone.now() - timedelta(days=2, microseconds=123),
+        description="东邻西舍，\n两行说明",
+        parties=[
+            {"name": "马某", "role": "applicant", "phone": "13900000000"},
+            {"name": "李某", "role": "respondent", "id_number": "11010519491231002X"},
+        ],
+    )
+    case.escalate(by=personas.grid_worker, reason="需村级研判")
+    case.resolve(by=personas.village, outcome="达成协议", method="peoples_mediation")
+    DisputeEvent.objects.create(  # a system event (no actor) with data
+        dispute=case,
+        action=DisputeEvent.Action.OVERDUE,
+        from_stage=case.stage,
+        to_stage=case.stage,
+        data={"due_at": "2026-11-01T00:00:00+08:00", "n": 1},
+    )
+    expected = model_record(case)
+    assert len(expected["events"]) == 4
+
+    body = b"".join(token_client().get(URL).streaming_content)
+    line = (json.dumps(expected, ensure_ascii=False) + "\n").encode()
+    assert body == line
+    assert "13900000000" not in body.decode() and "马某" not in body.decode()
+
+    response = token_client().get(URL, {"format": "csv"})
+    rows = list(
+        csv.reader(
+            io.StringIO(b"".join(response.streaming_content).decode().lstrip("\ufeff"))
+        )
+    )
+    expected_row = ["" if v is None else str(v) for v in csv_row(expected)]
+    assert rows[1] == expected_row
+
+
+def test_export_statements_grow_with_the_chunks_only(make_case, personas):
+    """Two statements per chunk of cases (the cases, their events) and two for
+    the division codes: none per case or per event."""
+    from disputes.models import Dispute
+    from integrations.exchange import records
+
+    def statements(n: int) -> int:
+        while Dispute.objects.count() < n:
+            make_case().escalate(by=personas.grid_worker, reason="需村级研判")
+        with CaptureQueriesContext(connection) as queries:
+            got = list(records(Dispute.objects.all(), chunk_size=2))
+        assert [r["id"] for r in got] == sorted(
+            Dispute.objects.values_list("pk", flat=True)
+        )
+        assert all(len(r["events"]) == 2 for r in got)
+        return len(queries)
+
+    # 3 cases: pages of 2 and 1; 6 cases: three full pages, then an empty one
+    assert statements(3) == 2 + 2 * 2
+    assert statements(6) == 2 + 3 * 2 + 1
+    assert statements(7) == 2 + 4 * 2
