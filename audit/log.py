@@ -21,7 +21,8 @@ from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils.ipv6 import clean_ipv6_address
 
-from .models import AuditChainHead, AuditRecord
+from . import chain
+from .models import AuditRecord
 
 logger = logging.getLogger(__name__)
 
@@ -99,37 +100,29 @@ def append(
     detail: dict[str, Any] | None = None,
     actor: Any = None,
 ) -> AuditRecord:
-    """Append one record to the chain, inside the caller's transaction (a
-    rolled-back write leaves no record). The head row is locked until the
-    transaction ends, so concurrent writers chain one after another."""
+    """Append one record inside the caller's transaction (a rolled-back write
+    leaves no record). It is inserted without its place in the chain and
+    chained after commit (``audit.chain``), so writers never wait for each
+    other here."""
     request = request if request is not None else current_request.get()
     if actor is not None:
         actor_id, actor_username = actor.pk, actor.get_username()
     else:
         actor_id, actor_username = _actor(request)
-    with transaction.atomic():
-        head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-        if head is None:
-            AuditChainHead.objects.get_or_create(pk=1)
-            head = AuditChainHead.objects.select_for_update().get(pk=1)
-        record = AuditRecord(
-            action=action,
-            actor_id=actor_id,
-            actor_username=actor_username[:150],
-            ip=client_ip(request),
-            model=model,
-            object_pk=str(object_pk if object_pk is not None else "")[:64],
-            object_repr=str(object_repr)[:200],
-            before=to_json(before),
-            after=to_json(after),
-            detail=to_json(detail or {}),
-            prev_hash=head.last_hash,
-        )
-        record.hash = record.compute_hash()
-        record.save()
-        AuditChainHead.objects.filter(pk=1).update(
-            last_hash=record.hash, count=models.F("count") + 1
-        )
+    record = AuditRecord(
+        action=action,
+        actor_id=actor_id,
+        actor_username=actor_username[:150],
+        ip=client_ip(request),
+        model=model,
+        object_pk=str(object_pk if object_pk is not None else "")[:64],
+        object_repr=str(object_repr)[:200],
+        before=to_json(before),
+        after=to_json(after),
+        detail=to_json(detail or {}),
+    )
+    record.save(force_insert=True)
+    chain.schedule()
     return record
 
 
