@@ -863,6 +863,20 @@ def intake(
         if existing is not None:
             return existing, False
     now = now or timezone.now()
+    # Everything that only reads comes before the case number: the counter
+    # row stays locked from its allocation to the commit, so concurrent
+    # intakes queue there only for the inserts below.
+    normalised = []
+    for party in parties:
+        values = dict(party)
+        if values.get("phone"):
+            values["phone"] = phone_key(values["phone"])
+        if values.get("id_number"):
+            values["id_number"] = "".join(str(values["id_number"]).split()).upper()
+        normalised.append(values)
+    summon = risk == Dispute.Risk.RED and bool(
+        _grid_officers(grid, timezone.localdate(now))
+    )
     try:
         with transaction.atomic():
             case = Dispute(
@@ -883,14 +897,7 @@ def intake(
             case.reached_level = Level.GRID
             case.number = CaseNumberCounter.allocate(timezone.localtime(now).year)
             case.save(force_insert=True)
-            for party in parties:
-                values = dict(party)
-                if values.get("phone"):
-                    values["phone"] = phone_key(values["phone"])
-                if values.get("id_number"):
-                    values["id_number"] = "".join(
-                        str(values["id_number"]).split()
-                    ).upper()
+            for values in normalised:
                 Party.objects.create(dispute=case, **values)
             event = DisputeEvent.objects.create(
                 dispute=case,
@@ -914,7 +921,7 @@ def intake(
                         now=now,
                         summon_officer=True,
                     )
-                    if _grid_officers(grid, timezone.localdate(now))
+                    if summon
                     else None
                 )
                 if w is not None:
