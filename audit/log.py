@@ -160,7 +160,8 @@ def audited_update(queryset: models.QuerySet, **values: Any) -> int:
     changed and their values before. Use it wherever domain code writes with
     ``.update()``; the queryset's conditions (a version check, "not yet
     marked") still apply, so the count means what it meant."""
-    with transaction.atomic():
+    # No savepoint: an error here ends the caller's transaction anyway.
+    with transaction.atomic(savepoint=False):
         fields = [_attname(queryset.model, name) for name in values]
         rows = list(queryset.select_for_update().values("pk", *fields))
         if not rows:
@@ -176,6 +177,30 @@ def audited_update(queryset: models.QuerySet, **values: Any) -> int:
                 before={str(pk): row for pk, row in zip(pks, rows, strict=True)},
                 after={k: _describe(v) for k, v in values.items()},
                 detail={"pks": [str(pk) for pk in pks]},
+            )
+    return count
+
+
+def audited_update_row(
+    queryset: models.QuerySet, row: models.Model, **values: Any
+) -> int:
+    """``audited_update`` of one row the caller has already locked (select for
+    update) and read in this transaction: its values before are taken from
+    ``row`` instead of being read again. ``queryset`` carries any condition
+    that must still hold (a version check); the record is the one
+    ``audited_update`` would write."""
+    with transaction.atomic(savepoint=False):
+        count = queryset.filter(pk=row.pk).update(**values)
+        if count:
+            fields = [_attname(queryset.model, name) for name in values]
+            append(
+                AuditRecord.Action.BULK_UPDATE,
+                model=queryset.model._meta.label_lower,
+                object_pk=str(row.pk),
+                object_repr=f"{count} rows",
+                before={str(row.pk): {f: getattr(row, f) for f in fields}},
+                after={k: _describe(v) for k, v in values.items()},
+                detail={"pks": [str(row.pk)]},
             )
     return count
 

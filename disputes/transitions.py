@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.log import audited_update
+from audit.log import audited_update, audited_update_row
 from core.exceptions import (
     Conflict,
     DomainError,
@@ -289,8 +289,9 @@ def perform(
         fields["version"] = current.version + 1
         # The version check makes the save conditional: where row locks do not
         # exist (SQLite) or were skipped, a concurrent winner makes this 0 rows.
-        updated = audited_update(
-            Dispute.objects.filter(pk=current.pk, version=current.version), **fields
+        # ``current`` is locked and was read above: its values are the before.
+        updated = audited_update_row(
+            Dispute.objects.filter(version=current.version), current, **fields
         )
         if updated != 1:
             raise Conflict(_("The case changed while you were acting. Reload it."))

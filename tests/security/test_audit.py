@@ -108,6 +108,26 @@ def test_bulk_updates_through_the_helper_name_every_row(tree):
     assert record.after == {"residents": 7}
 
 
+def test_a_transition_records_the_cases_values_before_and_after(tree, personas):
+    from disputes.models import Dispute, DisputeCategory
+    from tests.disputes.conftest import ensure_reference_data
+
+    ensure_reference_data()
+    case, _ = Dispute.intake(
+        by=personas.grid_worker,
+        grid=tree.grid,
+        category=DisputeCategory.objects.get(code="neighbours"),
+        title="两户因院墙排水发生争执",
+    )
+    case.escalate(by=personas.grid_worker, reason="需村级")
+    record = last("bulk_update", model="disputes.dispute")
+    assert record.object_pk == str(case.pk)
+    assert record.detail == {"pks": [str(case.pk)]}
+    before = record.before[str(case.pk)]
+    assert (before["stage"], before["version"]) == ("grid", 1)
+    assert (record.after["stage"], record.after["version"]) == ("village_review", 2)
+
+
 def test_record_export_helper(personas):
     request = RequestFactory().get("/x/?status=open", REMOTE_ADDR="10.0.0.9")
     request.user = personas.township
