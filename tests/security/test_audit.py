@@ -210,6 +210,23 @@ def test_chaining_gives_consecutive_positions_and_a_valid_chain(tree):
     assert verify_chain().ok
 
 
+def test_the_beat_task_chains_what_was_left(tree, settings):
+    from celery import current_app
+
+    from audit.tasks import chain_audit_task
+
+    entry = settings.CELERY_BEAT_SCHEDULE["chain-audit"]
+    assert entry["task"] == "audit.tasks.chain_audit_task"
+    assert entry["task"] in current_app.tasks
+    # a bounded lag: well inside the grace verify_audit allows
+    assert entry["schedule"] * 3 < settings.AUDIT_CHAIN_GRACE_SECONDS
+    pending = AuditRecord.objects.unchained().count()
+    assert pending
+    assert chain_audit_task() == pending
+    assert not AuditRecord.objects.unchained().exists()
+    assert verify_chain().ok
+
+
 def test_a_rolled_back_write_leaves_no_record(tree):
     from django.db import transaction
 
