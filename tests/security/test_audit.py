@@ -210,6 +210,26 @@ def test_chaining_gives_consecutive_positions_and_a_valid_chain(tree):
     assert verify_chain().ok
 
 
+def test_a_commit_chains_the_records_of_its_transaction(
+    db, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    from audit import chain
+
+    committing = django_capture_on_commit_callbacks(execute=True)
+    with committing as callbacks, transaction.atomic():
+        for n in range(3):
+            append(AuditRecord.Action.SECURITY, detail={"n": n})
+        assert AuditRecord.objects.unchained().count() == 3
+    # scheduled once per transaction, however many records it appended
+    assert callbacks == [chain._after_commit]
+    seqs = AuditRecord.objects.in_chain_order().values_list("seq", flat=True)
+    assert list(seqs) == [1, 2, 3]
+    report = verify_chain()
+    assert report.ok and report.pending == 0, report.problems
+
+
 def test_the_beat_task_chains_what_was_left(tree, settings):
     from celery import current_app
 
