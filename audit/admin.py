@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,7 @@ from .models import AuditRecord
 @admin.register(AuditRecord)
 class AuditRecordAdmin(admin.ModelAdmin):
     list_display = (
+        "seq",
         "id",
         "created_at",
         "action",
@@ -31,7 +33,10 @@ class AuditRecordAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_per_page = 100
     show_full_result_count = False
+    # Chain order; records still waiting to be chained (no position) first.
+    ordering = (F("seq").desc(nulls_first=True), "-id")
     fields = (
+        "seq",
         "id",
         "created_at",
         "action",

@@ -22,7 +22,8 @@ from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils.ipv6 import clean_ipv6_address
 
-from .models import AuditChainHead, AuditRecord
+from . import chain
+from .models import AuditRecord
 
 logger = logging.getLogger(__name__)
 
@@ -100,37 +101,29 @@ def append(
     detail: dict[str, Any] | None = None,
     actor: Any = None,
 ) -> AuditRecord:
-    """Append one record to the chain, inside the caller's transaction (a
-    rolled-back write leaves no record). The head row is locked until the
-    transaction ends, so concurrent writers chain one after another."""
+    """Append one record inside the caller's transaction (a rolled-back write
+    leaves no record). It is inserted without its place in the chain and
+    chained after commit (``audit.chain``), so writers never wait for each
+    other here."""
     request = request if request is not None else current_request.get()
     if actor is not None:
         actor_id, actor_username = actor.pk, actor.get_username()
     else:
         actor_id, actor_username = _actor(request)
-    with transaction.atomic():
-        head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-        if head is None:
-            AuditChainHead.objects.get_or_create(pk=1)
-            head = AuditChainHead.objects.select_for_update().get(pk=1)
-        record = AuditRecord(
-            action=action,
-            actor_id=actor_id,
-            actor_username=actor_username[:150],
-            ip=client_ip(request),
-            model=model,
-            object_pk=str(object_pk if object_pk is not None else "")[:64],
-            object_repr=str(object_repr)[:200],
-            before=to_json(before),
-            after=to_json(after),
-            detail=to_json(detail or {}),
-            prev_hash=head.last_hash,
-        )
-        record.hash = record.compute_hash()
-        record.save()
-        AuditChainHead.objects.filter(pk=1).update(
-            last_hash=record.hash, count=models.F("count") + 1
-        )
+    record = AuditRecord(
+        action=action,
+        actor_id=actor_id,
+        actor_username=actor_username[:150],
+        ip=client_ip(request),
+        model=model,
+        object_pk=str(object_pk if object_pk is not None else "")[:64],
+        object_repr=str(object_repr)[:200],
+        before=to_json(before),
+        after=to_json(after),
+        detail=to_json(detail or {}),
+    )
+    record.save(force_insert=True)
+    chain.schedule()
     return record
 
 
@@ -168,7 +161,8 @@ def audited_update(queryset: models.QuerySet, **values: Any) -> int:
     changed and their values before. Use it wherever domain code writes with
     ``.update()``; the queryset's conditions (a version check, "not yet
     marked") still apply, so the count means what it meant."""
-    with transaction.atomic():
+    # No savepoint: an error here ends the caller's transaction anyway.
+    with transaction.atomic(savepoint=False):
         fields = [_attname(queryset.model, name) for name in values]
         rows = list(queryset.select_for_update().values("pk", *fields))
         if not rows:
@@ -227,6 +221,30 @@ def audited_bulk_create(
                     detail={"pks": pks},
                 )
     return created
+
+
+def audited_update_row(
+    queryset: models.QuerySet, row: models.Model, **values: Any
+) -> int:
+    """``audited_update`` of one row the caller has already locked (select for
+    update) and read in this transaction: its values before are taken from
+    ``row`` instead of being read again. ``queryset`` carries any condition
+    that must still hold (a version check); the record is the one
+    ``audited_update`` would write."""
+    with transaction.atomic(savepoint=False):
+        count = queryset.filter(pk=row.pk).update(**values)
+        if count:
+            fields = [_attname(queryset.model, name) for name in values]
+            append(
+                AuditRecord.Action.BULK_UPDATE,
+                model=queryset.model._meta.label_lower,
+                object_pk=str(row.pk),
+                object_repr=f"{count} rows",
+                before={str(row.pk): {f: getattr(row, f) for f in fields}},
+                after={k: _describe(v) for k, v in values.items()},
+                detail={"pks": [str(row.pk)]},
+            )
+    return count
 
 
 def _attname(model: type[models.Model], name: str) -> str:

@@ -4,7 +4,16 @@ reveal of personal data and export.
 Each record stores the hash of the record before it and its own hash over a
 canonical JSON of its content, so editing or deleting a record behind the
 application's back breaks the chain; ``python manage.py verify_audit`` finds
-where. Records name the actor by id and username (no foreign key): deleting an
+where.
+
+A record is written in two steps so that no request waits on another: the
+writer inserts it inside its own transaction without chain fields (a
+rolled-back write leaves nothing), and after commit ``audit.chain`` gives it
+its place in the chain (``seq``, ``prev_hash``, ``hash``) in a short
+transaction of its own. Commit order is not id order, so the chain follows
+``seq``, never the id.
+
+Records name the actor by id and username (no foreign key): deleting an
 account must not rewrite the trail.
 """
 
@@ -34,7 +43,12 @@ class AuditQuerySet(models.QuerySet):
         raise AppendOnly("audit records cannot be deleted")
 
     def in_chain_order(self) -> AuditQuerySet:
-        return self.order_by("id")
+        """Chained records, first to last."""
+        return self.filter(seq__isnull=False).order_by("seq")
+
+    def unchained(self) -> AuditQuerySet:
+        """Committed records still waiting for ``audit.chain.chain_pending``."""
+        return self.filter(seq__isnull=True)
 
 
 class AuditRecord(models.Model):
@@ -67,8 +81,16 @@ class AuditRecord(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
-    prev_hash = models.CharField(_("previous hash"), max_length=64)
-    hash = models.CharField(_("hash"), max_length=64, unique=True)
+    # Set once, after commit, by audit.chain.chain_pending; empty until then.
+    seq = models.BigIntegerField(
+        _("chain position"), null=True, blank=True, unique=True
+    )
+    prev_hash = models.CharField(
+        _("previous hash"), max_length=64, null=True, blank=True
+    )
+    hash = models.CharField(
+        _("hash"), max_length=64, null=True, blank=True, unique=True
+    )
 
     objects = AuditQuerySet.as_manager()
 
@@ -76,14 +98,24 @@ class AuditRecord(models.Model):
         verbose_name = _("audit record")
         verbose_name_plural = _("audit records")
         ordering = ["-id"]
-        indexes = [models.Index(fields=["model", "object_pk"])]
+        indexes = [
+            models.Index(fields=["model", "object_pk"]),
+            # What audit.chain.chain_pending (after each commit and the
+            # chain-audit beat task) polls: the records not yet chained.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(seq__isnull=True),
+                name="audit_record_unchained_idx",
+            ),
+        ]
         default_permissions = ("view",)
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.model} {self.object_pk}".strip()
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None or not self.hash:
+        # Inserted unchained, once; the chain fields are set by audit.chain.
+        if self.pk is not None or self.seq is not None or self.hash:
             raise AppendOnly("audit records are written only through audit.log.append")
         super().save(*args, **kwargs)
 
@@ -92,7 +124,9 @@ class AuditRecord(models.Model):
 
     # Chain
     def content(self) -> dict[str, Any]:
-        """What the hash covers: every field but the id and the hash itself."""
+        """What the hash covers: every field but the id, the chain position
+        and the hash itself. The position needs no cover: moving a record
+        breaks the ``prev_hash`` links around it."""
         created = self.created_at.astimezone(dt.UTC)
         return {
             "created_at": created.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
@@ -114,11 +148,13 @@ class AuditRecord(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """One row holding the end of the chain. Appending locks it (select for
-    update), so concurrent writers queue and the chain never forks.
+    """One row holding the end of the chain. Only the chainer locks it, for
+    one short transaction per batch, so the chain never forks while writers
+    never wait for it.
 
-    ``anchor_hash`` is the hash the first remaining record must point to: the
-    genesis value, or the last record the retention job removed.
+    ``count`` is the ``seq`` of the last chained record. ``anchor_hash`` is the
+    hash the first remaining record must point to: the genesis value, or the
+    last record the retention job removed.
     """
 
     last_hash = models.CharField(max_length=64, default=GENESIS)

@@ -33,8 +33,18 @@ from .models import AuditRecord
 
 logger = logging.getLogger(__name__)
 
-# Written every 30 s by beat, or bookkeeping of the trail itself: not audited.
-EXCLUDED_MODELS = {"core.heartbeat", "audit.auditrecord", "audit.auditchainhead"}
+# Not audited: written every 30 s by beat (heartbeat), bookkeeping of the trail
+# itself, and bookkeeping of a request or a change that is audited in its own
+# right: the Idempotency-Key of an API request (the write it guards is audited)
+# and the dashboards' "recompute this grid-day" marker (written with every
+# dispute event, which is audited). Each cost every API write an audit record.
+EXCLUDED_MODELS = {
+    "core.heartbeat",
+    "audit.auditrecord",
+    "audit.auditchainhead",
+    "integrations.idempotencykey",
+    "dashboards.dirtyday",
+}
 REDACTED_NAMES = ("password", "secret", "token", "digest", "salt")
 
 

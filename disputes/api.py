@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -49,6 +49,9 @@ ERRORS = {
 }
 
 
+PARTIES = Prefetch("parties", queryset=Party.objects.order_by("pk"))
+
+
 class EventPagination(CursorPagination):
     ordering = "id"  # a timeline reads oldest first
 
@@ -70,9 +73,14 @@ def _action_view(slug: str):  # type: ignore[no-untyped-def]
         case = self.get_object()
         serializer = serializer_class(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
+        version = case.version
         run_action(case, slug, request.user, dict(serializer.validated_data))
-        fresh = self.get_queryset().get(pk=case.pk)
-        return Response(DisputeSerializer(fresh, context={"request": request}).data)
+        if case.version == version:
+            # Not a transition of the case itself (a report-in): read it again.
+            case = self.get_queryset().get(pk=case.pk)
+        # Otherwise the transition set every field it wrote on ``case``
+        # (``transitions.perform``), and its parties did not change.
+        return Response(DisputeSerializer(case, context={"request": request}).data)
 
     view.__name__ = slug.replace("-", "_") + ("_" if slug == "return" else "")
     return action(detail=True, methods=["post"], url_path=slug, url_name=slug)(view)
@@ -112,9 +120,7 @@ class DisputeViewSet(
         )
         if self.action == "list":
             return cases  # DisputeListSerializer reads the page's parties itself
-        return cases.prefetch_related(
-            Prefetch("parties", queryset=Party.objects.order_by("pk"))
-        )
+        return cases.prefetch_related(PARTIES)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = DisputeCreateSerializer(
@@ -139,9 +145,14 @@ class DisputeViewSet(
         )
         if not in_scope(request.user, case.grid):
             raise NotInScope()
-        fresh = self.get_queryset().get(pk=case.pk)
+        if created:
+            # The case as intake wrote it (grid and category are the objects
+            # given); only its parties are read back, for their ids.
+            prefetch_related_objects([case], PARTIES)
+        else:
+            case = self.get_queryset().get(pk=case.pk)
         return Response(
-            DisputeSerializer(fresh, context={"request": request}).data,
+            DisputeSerializer(case, context={"request": request}).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -77,16 +77,27 @@ class CaseNumberCounter(models.Model):
 
     @classmethod
     def allocate(cls, year: int) -> str:
-        """The next case number of ``year``; call inside a transaction.
+        """The next case number of ``year``; call inside a transaction, as
+        late as possible: right before the case is inserted.
 
         The UPDATE takes the counter row's lock until the transaction ends, so
-        concurrent intakes get distinct, gap-free numbers on PostgreSQL; SQLite
-        serialises writers anyway.
+        concurrent intakes get distinct, gap-free numbers on PostgreSQL (a
+        rolled-back intake gives its number back); SQLite serialises writers
+        anyway. One statement (``UPDATE ... RETURNING``) in the common case,
+        two more the first time a year is used.
         """
-        cls.objects.bulk_create([cls(year=year, last=0)], ignore_conflicts=True)
-        cls.objects.filter(year=year).update(last=models.F("last") + 1)
-        last = cls.objects.filter(year=year).values_list("last", flat=True).get()
-        return f"HSB-{year}-{last:06d}"
+        table, year_, last = map(
+            connection.ops.quote_name, (cls._meta.db_table, "year", "last")
+        )
+        sql = f"UPDATE {table} SET {last} = {last} + 1 WHERE {year_} = %s RETURNING {last}"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [year])
+            row = cursor.fetchone()
+            if row is None:
+                cls.objects.bulk_create([cls(year=year, last=0)], ignore_conflicts=True)
+                cursor.execute(sql, [year])
+                row = cursor.fetchone()
+        return f"HSB-{year}-{row[0]:06d}"
 
 
 class DisputeQuerySet(models.QuerySet):

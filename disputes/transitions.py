@@ -23,7 +23,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.log import audited_update
+from audit.log import audited_update, audited_update_row
 from core.exceptions import (
     Conflict,
     DomainError,
@@ -298,8 +298,9 @@ def perform(
         fields["version"] = current.version + 1
         # The version check makes the save conditional: where row locks do not
         # exist (SQLite) or were skipped, a concurrent winner makes this 0 rows.
-        updated = audited_update(
-            Dispute.objects.filter(pk=current.pk, version=current.version), **fields
+        # ``current`` is locked and was read above: its values are the before.
+        updated = audited_update_row(
+            Dispute.objects.filter(version=current.version), current, **fields
         )
         if updated != 1:
             raise Conflict(_("The case changed while you were acting. Reload it."))
@@ -967,6 +968,20 @@ def intake(
         if existing is not None:
             return existing, False
     now = now or timezone.now()
+    # Everything that only reads comes before the case number: the counter
+    # row stays locked from its allocation to the commit, so concurrent
+    # intakes queue there only for the inserts below.
+    normalised = []
+    for party in parties:
+        values = dict(party)
+        if values.get("phone"):
+            values["phone"] = phone_key(values["phone"])
+        if values.get("id_number"):
+            values["id_number"] = "".join(str(values["id_number"]).split()).upper()
+        normalised.append(values)
+    summon = risk == Dispute.Risk.RED and bool(
+        _grid_officers(grid, timezone.localdate(now))
+    )
     try:
         with transaction.atomic():
             case = Dispute(
@@ -987,14 +1002,7 @@ def intake(
             case.reached_level = Level.GRID
             case.number = CaseNumberCounter.allocate(timezone.localtime(now).year)
             case.save(force_insert=True)
-            for party in parties:
-                values = dict(party)
-                if values.get("phone"):
-                    values["phone"] = phone_key(values["phone"])
-                if values.get("id_number"):
-                    values["id_number"] = "".join(
-                        str(values["id_number"]).split()
-                    ).upper()
+            for values in normalised:
                 Party.objects.create(dispute=case, **values)
             event = DisputeEvent.objects.create(
                 dispute=case,
@@ -1018,7 +1026,7 @@ def intake(
                         now=now,
                         summon_officer=True,
                     )
-                    if _grid_officers(grid, timezone.localdate(now))
+                    if summon
                     else None
                 )
                 if w is not None:

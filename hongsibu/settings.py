@@ -219,7 +219,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REST_FRAMEWORK = {
     # Token first: a bad token must answer 401, not the 403 of session auth.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        # knox's, run once per request (the Idempotency-Key middleware's
+        # result is reused).
+        "integrations.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -346,6 +348,13 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "core.tasks.purge_expired_tokens_task",
             "schedule": crontab(minute=17, hour=3),
         },
+        # Audit records are chained after each write's commit; this chains
+        # what a busy head or a crash left, so the chain lags by seconds.
+        "chain-audit": {
+            "task": "audit.tasks.chain_audit_task",
+            "schedule": 10.0,
+            "options": {"expires": 20},
+        },
         "audit-retention": {
             "task": "audit.tasks.prune_audit_task",
             "schedule": crontab(minute=41, hour=3),
@@ -440,5 +449,8 @@ PERMISSIONS_POLICY_HEADER = "camera=(self), geolocation=(self), microphone=()"
 # --- Audit trail (audit/) ---------------------------------------------------------
 # Unset keeps every record forever; a value below 184 days is raised to 184.
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=None)
+# verify_audit reports records still unchained after this long (the chain-audit
+# beat task runs every 10 s).
+AUDIT_CHAIN_GRACE_SECONDS = env.int("AUDIT_CHAIN_GRACE_SECONDS", default=300)
 # How many reverse proxies in front add X-Forwarded-For (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

@@ -24,7 +24,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import APIException
-from rest_framework.request import Request
 
 from .models import IdempotencyKey
 
@@ -46,12 +45,13 @@ def _problem(status: int, detail: str) -> JsonResponse:
 
 
 def _account(request: HttpRequest) -> Any:
-    """Who is calling: the token's account, or the session's. DRF authenticates
-    again in the view; this only decides whose key it is."""
-    from knox.auth import TokenAuthentication
+    """Who is calling: the token's account, or the session's. The token is
+    authenticated once: DRF's authentication in the view reuses the result
+    (``integrations.auth``)."""
+    from .auth import authenticate_once
 
     try:
-        result = TokenAuthentication().authenticate(Request(request))
+        result = authenticate_once(request)
     except APIException:
         return AnonymousUser()
     if result is not None:

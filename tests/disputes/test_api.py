@@ -186,6 +186,9 @@ def test_the_full_path_over_the_api(api, make_case, personas):
             f"/api/v1/disputes/{case.pk}/{slug}/", body, format="json"
         )
         assert response.status_code == 200, (slug, response.json())
+        # the case as the transition left it in memory is the case as stored
+        stored = api(personas.district).get(f"/api/v1/disputes/{case.pk}/")
+        assert response.json() == stored.json(), slug
     assert response.json()["stage"] == "closed"
     events = api(personas.district).get(f"/api/v1/disputes/{case.pk}/events/").json()
     actions = [e["action"] for e in events["results"]]
@@ -199,6 +202,42 @@ def test_the_full_path_over_the_api(api, make_case, personas):
         "acknowledge_feedback",
         "follow_up",
     ]
+
+
+@pytest.mark.parametrize(
+    "slug, body",
+    [
+        ("return", {"reason": "退回网格"}),
+        ("reject", {"reason": "不属于纠纷"}),
+        ("withdraw", {"reason": "当事人撤回"}),
+        ("transfer", {"reason": "移交信访", "to": "信访局"}),
+        ("whistle", {"reason": "需要民警到场"}),
+        ("assign", None),
+    ],
+)
+def test_an_action_answers_the_case_as_stored(
+    slug, body, api, make_case, personas, officer_person
+):
+    case = make_case()
+    if slug in ("return", "reject"):
+        case.escalate(by=personas.grid_worker, reason="需村级")
+    body = body if body is not None else {"person": personas.officer.pk}
+    user = personas.village if slug in ("return", "reject") else personas.grid_worker
+    response = api(user).post(
+        f"/api/v1/disputes/{case.pk}/{slug}/", body, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    stored = api(personas.district).get(f"/api/v1/disputes/{case.pk}/")
+    assert response.json() == stored.json()
+
+
+def test_a_created_case_answers_as_stored(api, tree, personas):
+    response = api(personas.grid_worker).post(
+        "/api/v1/disputes/", payload(tree), format="json"
+    )
+    assert response.status_code == 201, response.json()
+    stored = api(personas.district).get(f"/api/v1/disputes/{response.json()['id']}/")
+    assert response.json() == stored.json()
 
 
 def test_events_outside_the_scope_answer_404(api, make_case, personas):

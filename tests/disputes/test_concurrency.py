@@ -96,6 +96,26 @@ def test_simultaneous_intakes_get_distinct_numbers(make_case):
     results = race(lambda i: make_case(title=f"并发登记 {i}").number)
     assert not [r for r in results if isinstance(r, Exception)], results
     assert len(set(results)) == THREADS
+    # gap-free: the numbers of the run are consecutive
+    numbers = sorted(int(r.rsplit("-", 1)[1]) for r in results)
+    assert numbers == list(range(numbers[0], numbers[0] + THREADS))
+
+
+def test_simultaneous_intakes_are_audited_and_chained(make_case):
+    from audit.chain import chain_pending
+    from audit.models import AuditRecord
+    from audit.verify import verify_chain
+
+    results = race(lambda i: make_case(title=f"并发登记 {i}").pk)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    chain_pending(wait=True)  # the beat task's turn, for any left behind
+    assert not AuditRecord.objects.unchained().exists()
+    created = AuditRecord.objects.filter(model="disputes.dispute", action="create")
+    assert {int(pk) for pk in created.values_list("object_pk", flat=True)} >= set(
+        results
+    )
+    report = verify_chain()
+    assert report.ok, report.problems
 
 
 def test_overlapping_sweeps_mark_and_notify_once(make_case, personas):

@@ -178,6 +178,43 @@ def test_intake_numbers_cases_and_writes_the_created_event(make_case, personas):
     assert OutboxEvent.objects.filter(event_type="dispute.created").count() == 2
 
 
+def test_a_rolled_back_intake_gives_its_number_back(make_case):
+    from django.db import transaction
+
+    first = make_case()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        make_case()
+        raise RuntimeError("the intake's transaction fails after numbering")
+    second, third = make_case(), make_case()
+    numbers = [int(c.number.rsplit("-", 1)[1]) for c in (first, second, third)]
+    assert numbers == [1, 2, 3]  # no gap, no duplicate
+
+
+def test_the_case_number_is_taken_right_before_the_case_is_inserted(
+    make_case, personas, tree, category, officer_person
+):
+    """The counter row stays locked from the number's allocation to the
+    commit, so concurrent intakes queue only for the inserts: every read of
+    the intake comes before it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_case()  # the year's counter row exists
+    with CaptureQueriesContext(connection) as queries:
+        Dispute.intake(
+            by=personas.grid_worker,
+            grid=tree.grid,
+            category=category,
+            title="两户因院墙排水发生争执",
+            risk=Dispute.Risk.RED,
+            parties=[{"name": "马某", "role": "applicant", "phone": "13900000000"}],
+        )
+    sql = [q["sql"] for q in queries.captured_queries]
+    counter = [i for i, s in enumerate(sql) if "disputes_casenumbercounter" in s]
+    assert len(counter) == 1, "one statement takes the number"
+    assert sql[counter[0] + 1].startswith('INSERT INTO "disputes_dispute"')
+
+
 def test_parties_are_encrypted_with_searchable_hashes(make_case):
     case = make_case()
     applicant = case.parties.get(role="applicant")

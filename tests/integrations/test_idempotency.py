@@ -189,3 +189,41 @@ def test_a_key_abandoned_in_flight_by_a_dead_process_is_released(
     )
     assert response.status_code == 201
     assert IdempotencyKey.objects.get(key="k-dead").state == IdempotencyKey.State.DONE
+
+
+def test_idempotency_keys_are_bookkeeping_not_audited(token_client, tree):
+    from audit.models import AuditRecord
+
+    response = token_client().post(
+        URL, body(tree), format="json", HTTP_IDEMPOTENCY_KEY="k-audit"
+    )
+    assert response.status_code == 201
+    assert IdempotencyKey.objects.filter(key="k-audit", state="done").exists()
+    assert not AuditRecord.objects.filter(model="integrations.idempotencykey").exists()
+    # the write the key guarded is audited
+    assert AuditRecord.objects.filter(
+        model="integrations.webhooksubscription", action="create"
+    ).exists()
+
+
+def test_a_post_with_a_key_looks_the_token_up_once(token_client, tree):
+    from django.test.utils import CaptureQueriesContext
+
+    client = token_client()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            URL, body(tree), format="json", HTTP_IDEMPOTENCY_KEY="k-once"
+        )
+    assert response.status_code == 201
+    lookups = [q for q in queries.captured_queries if "knox_authtoken" in q["sql"]]
+    assert len(lookups) == 1, [q["sql"] for q in lookups]
+
+
+def test_a_bad_token_with_a_key_still_answers_401(db):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token hsb_not-a-real-token")
+    response = client.post(URL, {}, format="json", HTTP_IDEMPOTENCY_KEY="k-bad")
+    assert response.status_code == 401
+    assert not IdempotencyKey.objects.exists()
