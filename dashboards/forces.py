@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from core.scope import in_scope
@@ -34,9 +35,30 @@ class AreaViewer:
         self._scope_path = area.path
 
 
+# Above the township the forces' figures cover thousands of grids (a province:
+# 7,500) and take seconds to compute; they are kept this many seconds, like the
+# case figures, which change only with the refresh task. The figures depend on
+# the area alone: the viewer is narrowed to it.
+FORCES_CACHE_SECONDS = 60
+
+
 def forces(user: Any, area: Area, start: dt.date, end: dt.date) -> dict:
     """Coverage rules, officers' time in grid (the month of ``end``), field
     work by kind over the period and hazards, for the area."""
+    from .services import CACHED_LEVELS
+
+    AreaViewer(user, area)  # refuses an area outside the user's scope
+    if area.level not in CACHED_LEVELS:
+        return _forces(user, area, start, end)
+    key = f"dashboards:forces:{area.pk}:{start}:{end}:{timezone.localdate()}"
+    value = cache.get(key)
+    if value is None:
+        value = _forces(user, area, start, end)
+        cache.set(key, value, FORCES_CACHE_SECONDS)
+    return value
+
+
+def _forces(user: Any, area: Area, start: dt.date, end: dt.date) -> dict:
     from policing.coverage import coverage_summary
     from policing.figures import activities_by_kind, hazard_counts, officer_time_summary
     from policing.models import Activity

@@ -54,3 +54,24 @@ def test_officer_coverage_per_child_and_in_the_ranking(tree, personas):
     # with no cases, the score is the coverage part alone
     assert by_code[tree.village.code]["score"] == 50.0
     assert by_code[tree.village.code]["rank"] == 1
+
+
+def test_forces_above_the_township_are_kept_a_minute(client, tree, personas):
+    """A district's (or province's) forces cover thousands of grids: they are
+    computed once a minute; a township's are always fresh."""
+    from django.core.cache import cache
+
+    client.force_login(personas.district)
+
+    def officer_rule(code: str) -> tuple[int, int]:
+        response = client.get(reverse("dashboards:area", args=[code]))
+        rule = {r["key"]: r for r in response.context["forces"]["rules"]}
+        return rule["grid_officer"]["met"], rule["grid_officer"]["total"]
+
+    assert officer_rule(tree.district.code) == (0, 3)
+    assert officer_rule(tree.township.code) == (0, 2)
+    _officer_in_g1(tree, personas)
+    assert officer_rule(tree.township.code) == (1, 2)  # fresh
+    assert officer_rule(tree.district.code) == (0, 3)  # kept
+    cache.clear()  # the minute is over
+    assert officer_rule(tree.district.code) == (1, 3)
