@@ -138,19 +138,30 @@ def events_by_case(ids: list[int], tz: tzinfo) -> dict[int, list[dict[str, Any]]
     return found
 
 
+def _id_chunks(queryset: QuerySet, size: int) -> Iterator[list[int]]:
+    """The ids of ``queryset`` in order, ``size`` at a time, from one query
+    (a server-side cursor on PostgreSQL). Keyset pages straight on the cases
+    (``id > last ORDER BY id LIMIT n``) walk the primary key through every
+    other area's cases: 35 s for a county's 43,545 cases among a million."""
+    chunk: list[int] = []
+    for pk in queryset.order_by("id").values_list("id", flat=True).iterator(size * 4):
+        chunk.append(pk)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def records(queryset: QuerySet, *, chunk_size: int = 500) -> Iterator[dict[str, Any]]:
-    """Exchange records of ``queryset`` in id order, a chunk at a time: two
-    queries per chunk (the cases, their events), whatever its size."""
+    """Exchange records of ``queryset`` in id order, a chunk at a time: the
+    ids from one query, then two queries per chunk (the cases, their
+    events), whatever its size."""
     divisions = Divisions()
     tz = timezone.get_current_timezone()
     rows = queryset.order_by("id").values_list(*DISPUTE_COLUMNS)
-    last_id: int | None = None
-    while True:
-        page = rows if last_id is None else rows.filter(pk__gt=last_id)
-        chunk = list(page[:chunk_size])
-        if not chunk:
-            return
-        last_id = chunk[-1][0]
+    for chunk_ids in _id_chunks(queryset, chunk_size):
+        chunk = list(rows.filter(pk__in=chunk_ids))
         events = events_by_case([row[0] for row in chunk], tz)
         for (
             pk,

@@ -235,8 +235,8 @@ def test_a_case_with_parties_and_events_exports_exactly_as_its_model_reads(
 
 
 def test_export_statements_grow_with_the_chunks_only(make_case, personas):
-    """Two statements per chunk of cases (the cases, their events) and two for
-    the division codes: none per case or per event."""
+    """One statement for the ids, two per chunk of cases (the cases, their
+    events) and two for the division codes: none per case or per event."""
     from disputes.models import Dispute
     from integrations.exchange import records
 
@@ -251,7 +251,7 @@ def test_export_statements_grow_with_the_chunks_only(make_case, personas):
         assert all(len(r["events"]) == 2 for r in got)
         return len(queries)
 
-    # 3 cases: pages of 2 and 1; 6 cases: three full pages, then an empty one
-    assert statements(3) == 2 + 2 * 2
-    assert statements(6) == 2 + 3 * 2 + 1
-    assert statements(7) == 2 + 4 * 2
+    # 3 cases: chunks of 2 and 1; 6 cases: three chunks; 7 cases: four
+    assert statements(3) == 2 + 1 + 2 * 2
+    assert statements(6) == 2 + 1 + 3 * 2
+    assert statements(7) == 2 + 1 + 4 * 2
