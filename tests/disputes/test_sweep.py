@@ -552,3 +552,23 @@ def test_the_recipients_of_a_batch_are_those_of_each_case(tree, personas):
             assert people.supervisors(grid, level) == set(
                 supervisors_of(grid, level).values_list("pk", flat=True)
             )
+
+
+def test_objects_set_aside_during_the_batches_are_given_back():
+    import gc
+
+    from core.sweep import _collect_young_objects_only
+
+    assert gc.get_freeze_count() == 0
+    with _collect_young_objects_only():
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+    # A process that freezes objects itself keeps them frozen.
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with _collect_young_objects_only():
+            pass
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
