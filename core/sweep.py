@@ -33,8 +33,10 @@ Apps register in their ``AppConfig.ready()``::
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -122,18 +124,21 @@ class Sweep:
         if self.handle_batch is None:
             return sum(self._handle_one(pk, now, skip_locked) for pk in ids)
         handled = 0
-        for start in range(0, len(ids), BATCH_SIZE):
-            batch = ids[start : start + BATCH_SIZE]
-            try:
-                handled += self._handle_batch(batch, now, skip_locked)
-            except Exception:
-                logger.warning(
-                    "sweep %s: a batch of %s rows failed; handling them one by one",
-                    self.name,
-                    len(batch),
-                    exc_info=True,
-                )
-                handled += sum(self._handle_one(pk, now, skip_locked) for pk in batch)
+        with _collect_young_objects_only():
+            for start in range(0, len(ids), BATCH_SIZE):
+                batch = ids[start : start + BATCH_SIZE]
+                try:
+                    handled += self._handle_batch(batch, now, skip_locked)
+                except Exception:
+                    logger.warning(
+                        "sweep %s: a batch of %s rows failed; handling them one by one",
+                        self.name,
+                        len(batch),
+                        exc_info=True,
+                    )
+                    handled += sum(
+                        self._handle_one(pk, now, skip_locked) for pk in batch
+                    )
         return handled
 
     def _handle_one(self, pk: Any, now: dt.datetime, skip_locked: bool) -> int:
@@ -210,6 +215,24 @@ class Sweep:
         marked = self.mark(now)
         handled = self.handle_marked(now)
         return marked, handled
+
+
+@contextmanager
+def _collect_young_objects_only() -> Iterator[None]:
+    """A batch builds thousands of short-lived objects, enough to set off the
+    garbage collector's full collection, which walks every object of the
+    process (about 0.2 s in a worker with Django loaded, once every batch or
+    two). What exists before the batches is set aside (``gc.freeze``, O(1))
+    and given back after, so collections meanwhile walk only the batches'
+    objects. Left alone where the process already freezes objects itself."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 _registry: dict[str, Sweep] = {}

@@ -204,7 +204,11 @@ def mark_dirty_many(cases: Iterable[tuple[int, dt.datetime]]) -> None:
     distinct (grid, day), one insert and one audit record."""
     from audit.log import audited_bulk_create
 
-    keys = {(grid_id, timezone.localdate(created_at)) for grid_id, created_at in cases}
+    # localdate() looks the current time zone up on every call: once here.
+    tz = timezone.get_current_timezone()
+    keys = {
+        (grid_id, created_at.astimezone(tz).date()) for grid_id, created_at in cases
+    }
     audited_bulk_create(
         DirtyDay,
         [DirtyDay(grid_id_value=g, day=d) for g, d in sorted(keys)],

@@ -193,13 +193,18 @@ class Dispute(models.Model):
     }
     LEVEL_STAGE = {level: stage for stage, level in STAGE_LEVEL.items()}
 
-    number = models.CharField(_("case number"), max_length=20, unique=True)
+    # Unique through Meta.constraints, not unique=True: on PostgreSQL that
+    # also builds a varchar_pattern_ops index for LIKE 'prefix%', which no
+    # query makes (the search is icontains).
+    number = models.CharField(_("case number"), max_length=20)
+    # Indexed by disputes_grid_created (grid, created_at).
     grid = models.ForeignKey(
         "grids.Area",
         verbose_name=_("grid"),
         on_delete=models.PROTECT,
         related_name="disputes",
         limit_choices_to={"level": "grid"},
+        db_index=False,
     )
     category = models.ForeignKey(
         DisputeCategory,
@@ -251,6 +256,7 @@ class Dispute(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="disputes_handled",
+        db_index=False,  # disputes_handler, partial
     )
     reached_level = models.CharField(
         _("highest level reached"),
@@ -291,6 +297,7 @@ class Dispute(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="duplicates",
+        db_index=False,  # disputes_duplicate_of, partial
     )
 
     external_system = models.CharField(_("external system"), max_length=40, blank=True)
@@ -303,6 +310,7 @@ class Dispute(models.Model):
         verbose_name = _("dispute")
         verbose_name_plural = _("disputes")
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="disputes_number_unique"),
             models.UniqueConstraint(
                 fields=["external_system", "external_id"],
                 condition=~Q(external_id=""),
@@ -340,6 +348,20 @@ class Dispute(models.Model):
             models.Index(fields=["stage", "due_at"], name="disputes_stage_due"),
             models.Index(fields=["created_at"], name="disputes_created"),
             models.Index(fields=["grid", "created_at"], name="disputes_grid_created"),
+            # Every sweep marking and stamp writes a new entry in each index
+            # of this table (the indexed overdue_at changes: no HOT update),
+            # so foreign keys that are mostly empty are indexed only where
+            # set: the lookups (my cases, SET_NULL on delete) are equalities.
+            models.Index(
+                fields=["handler"],
+                name="disputes_handler",
+                condition=Q(handler__isnull=False),
+            ),
+            models.Index(
+                fields=["duplicate_of"],
+                name="disputes_duplicate_of",
+                condition=Q(duplicate_of__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -562,6 +584,7 @@ class DisputeEvent(models.Model):
         verbose_name=_("dispute"),
         on_delete=models.PROTECT,
         related_name="events",
+        db_index=False,  # disputes_event_case (dispute, created_at)
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -875,6 +898,7 @@ class Notification(models.Model):
         verbose_name=_("recipient"),
         on_delete=models.CASCADE,
         related_name="notifications",
+        db_index=False,  # disputes_notification_inbox (recipient, -id)
     )
     kind = models.CharField(_("kind"), max_length=40)
     title = models.CharField(_("title"), max_length=200)

@@ -5,7 +5,7 @@ so re-running a job never notifies anyone twice."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
@@ -75,6 +75,7 @@ class Recipients:
             roles.update(LEVEL_ROLES.get(above, ()) if above else (Role.LEADER,))
             paths.update(_ancestor_paths(grid))
         self._accounts: dict[tuple[str, str], set[Any]] = {}
+        self._found: dict[tuple[str, tuple[str, ...]], set[Any]] = {}
         if roles and paths:
             rows = (
                 get_user_model()
@@ -84,12 +85,17 @@ class Recipients:
             for pk, role, path in rows:
                 self._accounts.setdefault((role, path), set()).add(pk)
 
-    def _with_roles(self, grid: Area, roles: Iterable[str]) -> set[Any]:
-        found: set[Any] = set()
-        for path in _ancestor_paths(grid):
-            for role in roles:
-                found |= self._accounts.get((role, path), set())
-        return found
+    def _with_roles(self, grid: Area, roles: tuple[str, ...]) -> set[Any]:
+        # A batch has many cases per grid: each grid and level is looked up once.
+        key = (grid.path, roles)
+        found = self._found.get(key)
+        if found is None:
+            found = set()
+            for path in _ancestor_paths(grid):
+                for role in roles:
+                    found |= self._accounts.get((role, path), set())
+            self._found[key] = found
+        return set(found)
 
     def at_level(self, grid: Area, level: str | None) -> set[Any]:
         """The ids ``people_at_level(grid, level)`` would return."""
@@ -116,6 +122,22 @@ def case_url(dispute: Dispute) -> str:
         return reverse("disputes:detail", args=[dispute.pk])
     except Exception:  # the pages may not be mounted (API-only deployment)
         return ""
+
+
+# Reversed once and filled in per case: ``reverse()`` resolves the URLconf's
+# namespaces and quotes its arguments on every call (a tenth of a millisecond
+# per case in a sweep batch of hundreds).
+_PLACEHOLDER = 987654321
+
+
+def case_urls() -> Callable[[Any], str]:
+    """``case_url`` for many cases: the page's address is reversed once with a
+    placeholder id, then each case's id is put in its place."""
+    template = case_url(Dispute(pk=_PLACEHOLDER))
+    head, found, tail = template.rpartition(str(_PLACEHOLDER))
+    if not found:
+        return lambda pk: ""
+    return lambda pk: f"{head}{pk}{tail}"
 
 
 def notify_for_event(event_id: int) -> int:
@@ -197,6 +219,8 @@ def notify_overdue_all(cases: list[Dispute], now: dt.datetime) -> int:
     people = Recipients((case.grid, case.acting_level) for case in cases)
     # get_stage_display() hashes the choices on every call: once per batch.
     stage_names = {value: str(label) for value, label in Dispute.Stage.choices}
+    url = case_urls()
+    title = _("%(number)s is overdue in stage %(stage)s")
     messages = []
     for case in cases:
         level = case.acting_level
@@ -208,10 +232,9 @@ def notify_overdue_all(cases: list[Dispute], now: dt.datetime) -> int:
             Message(
                 recipients=recipients,
                 kind="dispute.overdue",
-                title=_("%(number)s is overdue in stage %(stage)s")
-                % {"number": case.number, "stage": stage_names[case.stage]},
+                title=title % {"number": case.number, "stage": stage_names[case.stage]},
                 body=case.title,
-                url=case_url(case),
+                url=url(case.pk),
                 dedup_key=f"dispute-overdue:{case.pk}:{case.stage}:{case.stage_entered_at:%Y%m%d%H%M%S%f}",
             )
         )

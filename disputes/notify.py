@@ -6,6 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
+from django.db.models.constants import OnConflict
+from django.utils import timezone
+
 from .models import Notification
 
 
@@ -49,17 +53,43 @@ def notify_all(messages: Iterable[Message]) -> int:
     for m in messages:
         ids = {getattr(r, "pk", r) for r in m.recipients}
         ids.discard(None)
+        if not ids:
+            continue
+        title, body = str(m.title)[:200], str(m.body)
         rows += [
-            Notification(
-                recipient_id=user_id,
-                kind=m.kind,
-                title=str(m.title)[:200],
-                body=str(m.body),
-                url=m.url,
-                dedup_key=m.dedup_key,
-            )
+            (user_id, m.kind, title, body, m.url, m.dedup_key)
             for user_id in sorted(ids)
         ]
     if rows:
-        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        _insert_ignoring_conflicts(rows)
     return len(rows)
+
+
+_COLUMNS = ("recipient", "kind", "title", "body", "url", "dedup_key", "created_at")
+
+
+def _insert_ignoring_conflicts(rows: list[tuple[Any, ...]]) -> None:
+    """What ``Notification.objects.bulk_create(..., ignore_conflicts=True)``
+    writes, from plain tuples: a sweep batch notifies thousands of people, and
+    building a model instance and preparing its values field by field costs
+    more than the statement. The values are plain strings and ids, and one
+    ``created_at`` for the batch (the transaction's time, as its rows share)."""
+    meta = Notification._meta
+    fields = [meta.get_field(name) for name in _COLUMNS]
+    created_at = fields[-1].get_db_prep_save(timezone.now(), connection)
+    statement = "{} {} ({}) VALUES ".format(
+        connection.ops.insert_statement(on_conflict=OnConflict.IGNORE),
+        connection.ops.quote_name(meta.db_table),
+        ", ".join(connection.ops.quote_name(f.column) for f in fields),
+    )
+    suffix = connection.ops.on_conflict_suffix_sql(
+        fields, OnConflict.IGNORE, None, None
+    )
+    one = "({})".format(", ".join(["%s"] * len(fields)))
+    size = max(connection.ops.bulk_batch_size(fields, rows), 1)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            params = [value for row in chunk for value in (*row, created_at)]
+            sql = statement + ", ".join([one] * len(chunk))
+            cursor.execute(f"{sql} {suffix}".rstrip(), params)

@@ -415,12 +415,12 @@ def escalate_automatically(cases: list[Dispute], *, reason: str) -> list[Dispute
     with transaction.atomic():
         current = list(
             Dispute.objects.select_for_update(of=("self",))
-            .select_related("grid")
             .filter(pk__in=[case.pk for case in cases])
             .order_by("pk")
         )
         if len(current) != len(cases):
             raise Conflict(_("The case changed while you were acting. Reload it."))
+        _attach_grids(current, cases)
         for case in current:
             check_allowed(None, case, Action.ESCALATE)
         now = timezone.now()
@@ -486,6 +486,19 @@ def escalate_automatically(cases: list[Dispute], *, reason: str) -> list[Dispute
         for name, value in changes[case.pk].items():
             setattr(case, name, value)
     return events
+
+
+def _attach_grids(current: list[Dispute], given: list[Dispute]) -> None:
+    """Give the re-read cases their grids: those the caller had loaded (the
+    sweep reads them with the batch), the others with one query."""
+    loaded = {case.grid_id: case.grid for case in given if Dispute.grid.is_cached(case)}
+    missing = {case.grid_id for case in current} - set(loaded)
+    if missing:
+        from grids.models import Area
+
+        loaded.update(Area.objects.in_bulk(missing))
+    for case in current:
+        Dispute.grid.field.set_cached_value(case, loaded[case.grid_id])
 
 
 def return_to_grid(

@@ -500,6 +500,22 @@ def test_the_batch_writes_are_in_the_audit_trail(
     assert len(stamp.detail["pks"]) == 4
 
 
+def test_the_audit_snapshot_of_a_batch_row_masks_as_field_value_does(make_case):
+    from audit.signals import field_value, snapshot
+
+    party = make_case().parties.get(role="applicant")
+    party.id_number = "11010519491231002X"
+    expected = {
+        f.attname: field_value(f, party)
+        for f in party._meta.concrete_fields
+        if f.name != "id"
+    }
+    assert snapshot(party) == expected
+    assert expected["phone"] == "139****0000"
+    assert expected["id_number"] == "110***********002X"
+    assert expected["phone_hash"] == party.phone_hash
+
+
 def test_the_policies_of_a_batch_are_those_of_each_case(category):
     from disputes.deadlines import policies_for, policy_for
     from disputes.models import DisputeCategory
@@ -536,3 +552,23 @@ def test_the_recipients_of_a_batch_are_those_of_each_case(tree, personas):
             assert people.supervisors(grid, level) == set(
                 supervisors_of(grid, level).values_list("pk", flat=True)
             )
+
+
+def test_objects_set_aside_during_the_batches_are_given_back():
+    import gc
+
+    from core.sweep import _collect_young_objects_only
+
+    assert gc.get_freeze_count() == 0
+    with _collect_young_objects_only():
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+    # A process that freezes objects itself keeps them frozen.
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with _collect_young_objects_only():
+            pass
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()

@@ -400,3 +400,28 @@ def test_only_the_summoned_person_reports_in(make_case, personas, officer_person
     case = make_case(risk="red")
     with pytest.raises(InvalidTransition):
         case.report_in(by=personas.grid_worker)
+
+
+def test_case_numbers_stay_unique(make_case):
+    from django.db import IntegrityError, transaction
+
+    case = make_case()
+    other = make_case()
+    other.number = case.number
+    with pytest.raises(IntegrityError), transaction.atomic():
+        other.save(update_fields=["number"])
+
+
+def test_automatic_escalation_of_cases_read_without_their_grids(
+    make_case, personas, tree
+):
+    from disputes.transitions import escalate_automatically
+
+    made = [make_case(), make_case(grid=tree.sibling_grid, by=personas.district)]
+    cases = list(Dispute.objects.filter(pk__in=[c.pk for c in made]).order_by("pk"))
+    events = escalate_automatically(cases, reason="到期")
+    assert [e.to_stage for e in events] == ["village_review", "village_review"]
+    sent = OutboxEvent.objects.filter(event_type="dispute.stage_changed")
+    assert sorted(o.payload["grid"] for o in sent) == sorted(
+        [tree.grid.code, tree.sibling_grid.code]
+    )
