@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination, serializers
@@ -41,6 +42,19 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             exc = exceptions.ValidationError(exc.message_dict)
         else:
             exc = exceptions.ValidationError(exc.messages)
+    if isinstance(exc, OverflowError | DataError) or (
+        isinstance(exc, ValueError) and "NUL" in str(exc)
+    ):
+        # A number too large for its column, a NUL character in text: the
+        # database refuses the value; the client sent it.
+        return Response(
+            {
+                "detail": _(
+                    "Invalid input: a value is out of range or contains a NUL character."
+                )
+            },
+            status=400,
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -57,6 +57,33 @@ class SecurityHeadersMiddleware:
         return response
 
 
+class NulCharacterMiddleware:
+    """Refuses a query string or form holding a NUL character: no field of
+    the platform can store one (PostgreSQL refuses it in text), so it is
+    answered 400 before any view reads it, never a 500."""
+
+    def __init__(self, get_response):  # type: ignore[no-untyped-def]
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):  # type: ignore[no-untyped-def]
+        from django.http import HttpResponse, JsonResponse
+        from django.utils.translation import gettext as _
+
+        params = [request.GET]
+        if request.content_type == "application/x-www-form-urlencoded":
+            params.append(request.POST)
+        if any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for query in params
+            for key, values in query.lists()
+        ):
+            message = _("The request contains a NUL character.")
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=400)
+            return HttpResponse(message, status=400, content_type="text/plain")
+        return self.get_response(request)
+
+
 class RequestSizeLimitMiddleware:
     """Refuses bodies larger than the platform accepts before anything reads
     them: DATA_UPLOAD_MAX_MEMORY_SIZE for forms and JSON (DRF's parsers read the

@@ -146,6 +146,26 @@ def test_api_routes_answer_malformed_json_with_400(world, body):
             check_api(response, f"POST {name} as {persona}")
 
 
+QUERY_PARAMS = ("area", "person", "grid", "participant", "activity", "page_size", "q")
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["a\x00b", str(2**70), "-" + str(2**70), "9" * 30],
+    ids=["nul", "huge", "huge-negative", "thirty-nines"],
+)
+def test_api_routes_answer_bad_query_values_with_a_4xx_or_success(world, value):
+    """A NUL character or a number no column can hold, in any filter: never a
+    500 (PostgreSQL refuses NUL in text, SQLite integers beyond 64 bits)."""
+    persona, client = clients(world)[2]
+    for name, url in api_urls(world):
+        for param in QUERY_PARAMS:
+            response = client.get(url, {param: value})
+            check_api(response, f"GET {name}?{param}={value!r}")
+    response = client.get("/api/v1/stats/", {"area": "a\x00b"})
+    assert response.status_code == 400 and response.json()["detail"]
+
+
 def test_oversized_bodies_are_refused_with_a_4xx(world):
     huge = b'{"x": "' + b"a" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10) + b'"}'
     for name, url in api_urls(world):
