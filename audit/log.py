@@ -170,16 +170,28 @@ def audited_update(queryset: models.QuerySet, **values: Any) -> int:
         pks = [row.pop("pk") for row in rows]
         count = queryset.filter(pk__in=pks).update(**values)
         if count:
-            append(
-                AuditRecord.Action.BULK_UPDATE,
-                model=queryset.model._meta.label_lower,
-                object_pk=str(pks[0]) if len(pks) == 1 else "",
-                object_repr=f"{count} rows",
-                before={str(pk): row for pk, row in zip(pks, rows, strict=True)},
-                after={k: _describe(v) for k, v in values.items()},
-                detail={"pks": [str(pk) for pk in pks]},
-            )
+            _record_bulk_update(queryset.model, pks, rows, values, count)
     return count
+
+
+def _record_bulk_update(
+    model: type[models.Model],
+    pks: list[Any],
+    rows: list[dict[str, Any]],
+    values: dict[str, Any],
+    count: int,
+) -> None:
+    """The record of a set-based update: each row's values before under its
+    key, the values written, the keys."""
+    append(
+        AuditRecord.Action.BULK_UPDATE,
+        model=model._meta.label_lower,
+        object_pk=str(pks[0]) if len(pks) == 1 else "",
+        object_repr=f"{count} rows",
+        before={str(pk): row for pk, row in zip(pks, rows, strict=True)},
+        after={k: _describe(v) for k, v in values.items()},
+        detail={"pks": [str(pk) for pk in pks]},
+    )
 
 
 def audited_bulk_create(
@@ -235,15 +247,8 @@ def audited_update_row(
         count = queryset.filter(pk=row.pk).update(**values)
         if count:
             fields = [_attname(queryset.model, name) for name in values]
-            append(
-                AuditRecord.Action.BULK_UPDATE,
-                model=queryset.model._meta.label_lower,
-                object_pk=str(row.pk),
-                object_repr=f"{count} rows",
-                before={str(row.pk): {f: getattr(row, f) for f in fields}},
-                after={k: _describe(v) for k, v in values.items()},
-                detail={"pks": [str(row.pk)]},
-            )
+            before = {f: getattr(row, f) for f in fields}
+            _record_bulk_update(queryset.model, [row.pk], [before], values, count)
     return count
 
 

@@ -57,6 +57,16 @@ class SecurityHeadersMiddleware:
         return response
 
 
+def refusal(request: HttpRequest, message: str, status: int):  # type: ignore[no-untyped-def]
+    """A request refused before any view: ``{"detail": ...}`` on the API,
+    plain text elsewhere."""
+    from django.http import HttpResponse, JsonResponse
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=status)
+    return HttpResponse(message, status=status, content_type="text/plain")
+
+
 class NulCharacterMiddleware:
     """Refuses a query string or form holding a NUL character: no field of
     the platform can store one (PostgreSQL refuses it in text), so it is
@@ -66,7 +76,6 @@ class NulCharacterMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest):  # type: ignore[no-untyped-def]
-        from django.http import HttpResponse, JsonResponse
         from django.utils.translation import gettext as _
 
         params = [request.GET]
@@ -77,10 +86,7 @@ class NulCharacterMiddleware:
             for query in params
             for key, values in query.lists()
         ):
-            message = _("The request contains a NUL character.")
-            if request.path.startswith("/api/"):
-                return JsonResponse({"detail": message}, status=400)
-            return HttpResponse(message, status=400, content_type="text/plain")
+            return refusal(request, _("The request contains a NUL character."), 400)
         return self.get_response(request)
 
 
@@ -94,7 +100,6 @@ class RequestSizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest):  # type: ignore[no-untyped-def]
-        from django.http import HttpResponse, JsonResponse
         from django.utils.translation import gettext as _
 
         try:
@@ -111,7 +116,5 @@ class RequestSizeLimitMiddleware:
             message = _("The request is too large (at most %(mb)s MB).") % {
                 "mb": round(limit / 1024 / 1024, 1)
             }
-            if request.path.startswith("/api/"):
-                return JsonResponse({"detail": message}, status=413)
-            return HttpResponse(message, status=413, content_type="text/plain")
+            return refusal(request, message, 413)
         return self.get_response(request)

@@ -334,16 +334,21 @@ def _enqueue_notifications_all(event_ids: list[int]) -> None:
     notify_events_task.delay(event_ids)
 
 
+def event_payload(dispute: Dispute, event: DisputeEvent) -> dict[str, Any]:
+    """The case with the move an event records, as other systems see it."""
+    return {
+        **dispute_payload(dispute),
+        "action": event.action,
+        "from_stage": event.from_stage,
+        "to_stage": event.to_stage,
+        "event_id": event.pk,
+    }
+
+
 def _emit(dispute: Dispute, event: DisputeEvent) -> None:
     from integrations.outbox import emit
 
-    payload = dispute_payload(dispute)
-    payload.update(
-        action=event.action,
-        from_stage=event.from_stage,
-        to_stage=event.to_stage,
-        event_id=event.pk,
-    )
+    payload = event_payload(dispute, event)
     if event.action == Action.FOLLOW_UP:
         emit("dispute.followed_up", area=dispute.grid, payload=payload)
     if event.from_stage != event.to_stage or event.action == Action.FOLLOW_UP:
@@ -466,16 +471,7 @@ def escalate_automatically(cases: list[Dispute], *, reason: str) -> list[Dispute
         emit_many(
             "dispute.stage_changed",
             [
-                (
-                    event.dispute.grid,
-                    {
-                        **dispute_payload(event.dispute),
-                        "action": event.action,
-                        "from_stage": event.from_stage,
-                        "to_stage": event.to_stage,
-                        "event_id": event.pk,
-                    },
-                )
+                (event.dispute.grid, event_payload(event.dispute, event))
                 for event in events
             ],
         )

@@ -8,14 +8,18 @@ from typing import Any
 from .models import OutboxEvent
 
 
+def _check_type(event_type: str) -> None:
+    if event_type not in OutboxEvent.Type.values:
+        raise ValueError(f"unknown event type {event_type}")
+
+
 def emit(event_type: str, *, area: Any, payload: dict[str, Any]) -> OutboxEvent:
     """Write an event to the outbox inside the caller's transaction.
 
     Call it from the transition that makes the change, inside its atomic block;
     ``area`` is the grids.Area the event concerns (a dispute's grid).
     """
-    if event_type not in OutboxEvent.Type.values:
-        raise ValueError(f"unknown event type {event_type}")
+    _check_type(event_type)
     return OutboxEvent.objects.create(event_type=event_type, area=area, payload=payload)
 
 
@@ -26,8 +30,7 @@ def emit_many(
     record, inside the caller's transaction (set-based jobs: the sweep)."""
     from audit.log import audited_bulk_create
 
-    if event_type not in OutboxEvent.Type.values:
-        raise ValueError(f"unknown event type {event_type}")
+    _check_type(event_type)
     return audited_bulk_create(
         OutboxEvent,
         [
